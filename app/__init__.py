@@ -1,0 +1,1 @@
+"""Backdesk core: domain model, encrypted store, services, audit. No Qt, no network."""

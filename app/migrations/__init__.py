@@ -1,0 +1,8 @@
+"""Alembic migrations for the workspace schema.
+
+SCHEMA_HEAD lets a workspace open without importing Alembic when it is current;
+a test keeps it equal to the script directory's head.
+"""
+
+SCHEMA_HEAD = "0001"
+KNOWN_REVISIONS = frozenset({"0001"})

@@ -1,0 +1,130 @@
+"""CRM: clients, their contacts and tags, notes and tasks."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UtcDateTime, Versioned, str_enum, utcnow
+
+
+class ClientKind(enum.StrEnum):
+    PERSON = "person"
+    COMPANY = "company"
+
+
+class ClientStatus(enum.StrEnum):
+    LEAD = "lead"
+    REGISTERED = "registered"
+    KYC_PENDING = "kyc_pending"
+    VERIFIED = "verified"
+    ACTIVE = "active"
+    DORMANT = "dormant"
+    CLOSED = "closed"
+
+
+class RiskRating(enum.StrEnum):
+    UNRATED = "unrated"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Client(Versioned, Base):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The gateway's id for the client once it is known there; unique across desks.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    kind: Mapped[ClientKind] = mapped_column(str_enum(ClientKind, "client_kind"), nullable=False)
+    first_name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    last_name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    company_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    # What lists show and search: "Last, First" or the company name.
+    display_name: Mapped[str] = mapped_column(String(260), nullable=False)
+    # Lower-cased, accent-free form of the display name for search and sort.
+    search_name: Mapped[str] = mapped_column(String(260), nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    country: Mapped[str] = mapped_column(String(2), nullable=False)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[ClientStatus] = mapped_column(
+        str_enum(ClientStatus, "client_status"), nullable=False, default=ClientStatus.LEAD
+    )
+    segment: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    risk_rating: Mapped[RiskRating] = mapped_column(
+        str_enum(RiskRating, "risk_rating"), nullable=False, default=RiskRating.UNRATED
+    )
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    partner_id: Mapped[int | None] = mapped_column(
+        # Partners point at clients too; SQLite takes the cycle, use_alter tells SQLAlchemy.
+        ForeignKey("partners.id", use_alter=True)
+    )
+    closed_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+
+    __table_args__ = (
+        Index("ix_clients_search_name", "search_name", "id"),
+        Index("ix_clients_status", "status", "search_name"),
+        Index("ix_clients_country", "country", "search_name"),
+        Index("ix_clients_email", "email"),
+        Index("ix_clients_partner", "partner_id"),
+        Index("ix_clients_manager", "manager_id"),
+    )
+
+
+class ContactKind(enum.StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    ADDRESS = "address"
+
+
+class ClientContact(Base):
+    __tablename__ = "client_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), nullable=False, index=True)
+    kind: Mapped[ContactKind] = mapped_column(str_enum(ContactKind, "contact_kind"))
+    value: Mapped[str] = mapped_column(String(500), nullable=False)
+    is_primary: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class ClientTag(Base):
+    __tablename__ = "client_tags"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+    __table_args__ = (Index("ix_client_tags_tag", "tag", "client_id"),)
+
+
+class Note(Versioned, Base):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), nullable=False, index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Task(Versioned, Base):
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+
+__all__ = [
+    "Client", "ClientContact", "ClientKind", "ClientStatus", "ClientTag", "ContactKind",
+    "Note", "RiskRating", "Task", "utcnow",
+]

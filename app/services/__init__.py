@@ -1,0 +1,2 @@
+"""Services: the only way data changes. Each checks permissions, validates, writes the
+change and its audit entry in one transaction, and raises typed errors."""
