@@ -100,3 +100,7 @@ def read_meta(folder: Path) -> KdfParams:
         )
     except (KeyError, ValueError, TypeError):
         raise WorkspaceDamaged(f"The workspace settings file {path} is damaged.") from None
+
+
+def workspace_exists(folder: Path) -> bool:
+    return (folder / DB_NAME).exists()

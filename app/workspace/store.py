@@ -30,6 +30,8 @@ _CONNECTION_PRAGMAS = (
     "PRAGMA temp_store = MEMORY",
     "PRAGMA secure_delete = ON",
     "PRAGMA synchronous = FULL",
+    # Outside any transaction, or SQLite silently keeps the old journal mode.
+    "PRAGMA journal_mode = WAL",
 )
 
 
@@ -100,8 +102,6 @@ class Store:
         # Create the file owner-only before SQLite does; its -wal and -shm copy the mode.
         os.close(os.open(folder / keys.DB_NAME, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         store = cls(folder, raw)
-        with store._writer.connect() as conn:
-            conn.exec_driver_sql("PRAGMA journal_mode = WAL")
         keys.write_meta(folder, params)
         migrate.upgrade(store._writer)
         return store
@@ -116,8 +116,12 @@ class Store:
         params = keys.read_meta(folder)
         raw = params.derive(password)
         store = cls(folder, raw)
-        _check_key(store._writer)
-        migrate.upgrade(store._writer)
+        try:
+            _check_key(store._writer)
+            migrate.upgrade(store._writer)
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -134,7 +138,7 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A consistent snapshot for reads; never blocks a writer (WAL)."""
-        with Session(self._reader) as session, session.begin():
+        with Session(self._reader, expire_on_commit=False) as session, session.begin():
             yield session
 
     @property

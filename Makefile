@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each sets up what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DEMO_WORKSPACE ?= .demo-workspace
+DEMO_PASSWORD ?= demo-password
+
+.PHONY: run test lint bench python-check system-deps-run system-deps-test clean
+
+python-check:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "Backdesk needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)." \
+	         "Install python3.11+ (with venv) or run: make PYTHON=python3.12 ..." >&2; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
+	  { echo "Python's venv module is missing: sudo apt-get install python3-venv" >&2; exit 1; }
+
+$(INSTALLED): pyproject.toml | python-check
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+system-deps-run:
+	@bash installer/linux/system-deps.sh run
+
+system-deps-test:
+	@bash installer/linux/system-deps.sh test
+
+run: system-deps-run $(INSTALLED)
+	@test -f $(DEMO_WORKSPACE)/backdesk.db || \
+	  BACKDESK_PASSWORD=$(DEMO_PASSWORD) $(BIN)/backdesk --workspace $(DEMO_WORKSPACE) demo
+	@echo "Demo workspace: $(DEMO_WORKSPACE)   password: $(DEMO_PASSWORD)"
+	$(BIN)/backdesk --workspace $(DEMO_WORKSPACE)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check app ui sync tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: system-deps-test $(INSTALLED) lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+bench: $(INSTALLED)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/store.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

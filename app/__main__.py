@@ -1,0 +1,139 @@
+"""`backdesk`: the desktop app, and headless commands on the same services.
+
+The composition root: the one module allowed to import `ui` and `sync`, lazily,
+for the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from app.errors import BackdeskError
+from app.version import __version__
+
+
+def default_workspace() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("Backdesk", appauthor=False)) / "workspace"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="backdesk", description="Backdesk back office.")
+    p.add_argument("--version", action="version", version=f"Backdesk {__version__}")
+    p.add_argument("--workspace", type=Path, default=None,
+                   help="workspace folder (default: in your user data folder)")
+    sub = p.add_subparsers(dest="command")
+    init = sub.add_parser("init", help="create a new encrypted workspace")
+    init.add_argument("--broker", required=True, help="the broker's name for reports")
+    init.add_argument("--currency", default="USD", help="base currency (default USD)")
+    init.add_argument("--admin", default="admin", help="the administrator's username")
+    init.add_argument("--admin-name", default="Administrator", help="their full name")
+    demo = sub.add_parser("demo", help="create a workspace (if needed) and fill it with demo data")
+    demo.add_argument("--clients", type=int, default=2000)
+    demo.add_argument("--deals", type=int, default=None, help="total deals (default ~40/account)")
+    demo.add_argument("--seed", type=int, default=7)
+    passwd = sub.add_parser("passwd", help="change the workspace password (re-keys the file)")
+    audit = sub.add_parser("audit", help="audit log tools")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="check the audit log's hash chain")
+    gui = sub.add_parser("gui", help="open the desktop app (the default)")
+    gui.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
+    for cmd in (init, demo, gui, passwd, audit, verify):
+        cmd.add_argument("--workspace", type=Path, default=argparse.SUPPRESS)
+    return p
+
+
+def _open(folder: Path):  # type: ignore[no-untyped-def]
+    from app.cli_password import ask
+    from app.services.workspace import open_workspace
+
+    return open_workspace(folder, ask(f"Password for {folder}: "))
+
+
+def run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    folder: Path = args.workspace or default_workspace()
+    command = args.command or "gui"
+    if command == "gui":
+        from ui.app import run_gui
+
+        return run_gui(folder, exit_after_show=getattr(args, "exit_after_show", False))
+    if command == "init":
+        from app.cli_password import ask
+        from app.services.workspace import init_workspace
+
+        desk = init_workspace(folder, password=ask("New workspace password: ", confirm=True),
+                              broker_name=args.broker, base_currency=args.currency,
+                              admin_username=args.admin, admin_full_name=args.admin_name)
+        desk.close()
+        print(f"Created an encrypted workspace at {folder} for {args.broker}.")
+        return 0
+    if command == "demo":
+        return _demo(folder, args)
+    if command == "passwd":
+        from app.cli_password import ask
+        from app.services.workspace import change_password
+
+        desk = _open(folder)
+        try:
+            old = os.environ.get("BACKDESK_PASSWORD") or ask("Current password: ")
+            change_password(desk, old, ask("New password: ", "BACKDESK_NEW_PASSWORD",
+                                           confirm=True))
+        finally:
+            desk.close()
+        print("Password changed; the workspace was re-keyed and reopened with the new one.")
+        return 0
+    if command == "audit":
+        from app.audit import verify
+        from app.roles import Permission, require
+
+        desk = _open(folder)
+        try:
+            require(desk.actor, Permission.VERIFY_AUDIT)
+            with desk.store.read() as s:
+                result = verify(s)
+        finally:
+            desk.close()
+        print(result.message)
+        return 0 if result.ok else 1
+    raise AssertionError(command)
+
+
+def _demo(folder: Path, args: argparse.Namespace) -> int:
+    from app.cli_password import ask
+    from app.demo.generator import fill
+    from app.workspace.keys import workspace_exists
+    from app.services.workspace import init_workspace
+
+    if workspace_exists(folder):
+        desk = _open(folder)
+    else:
+        desk = init_workspace(folder, password=ask("New workspace password: ", confirm=True),
+                              broker_name="Demo Markets Ltd", base_currency="USD",
+                              admin_username="admin", admin_full_name="Demo Administrator")
+    try:
+        counts = fill(desk, clients=args.clients, deals=args.deals, seed=args.seed)
+    finally:
+        desk.close()
+    print(f"Demo data loaded into {folder}: {counts.clients} clients, {counts.accounts} "
+          f"trading accounts, {counts.deals} deals, {counts.payments} payments.")
+    return 0
+
+
+def main() -> None:
+    try:
+        code = run(sys.argv[1:])
+    except BackdeskError as exc:
+        print(f"backdesk: {exc.message}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
