@@ -1,0 +1,48 @@
+"""The `backdesk` command as a user runs it: a real process, real files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BACKDESK_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True,
+                          env=full_env, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def test_init_demo_passwd_verify(tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    pw = {"BACKDESK_PASSWORD": "first-password"}
+    r = _run("init", "--workspace", ws, "--broker", "Cedar FX", "--currency", "EUR", env=pw)
+    assert r.returncode == 0, r.stderr
+    assert "Created an encrypted workspace" in r.stdout
+    r = _run("demo", "--workspace", ws, "--clients", "120", env=pw)
+    assert r.returncode == 0, r.stderr
+    assert "120 clients" in r.stdout
+    r = _run("passwd", "--workspace", ws,
+             env={**pw, "BACKDESK_NEW_PASSWORD": "second-password"})
+    assert r.returncode == 0, r.stderr
+    r = _run("audit", "verify", "--workspace", ws, env={"BACKDESK_PASSWORD": "second-password"})
+    assert r.returncode == 0 and "chain intact" in r.stdout
+    r = _run("audit", "verify", "--workspace", ws, env=pw)
+    assert r.returncode == 2
+    assert "password is not correct" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_no_terminal_and_no_env_is_a_clear_error(tmp_path: Path) -> None:
+    r = _run("init", "--workspace", str(tmp_path / "ws"), "--broker", "X")
+    assert r.returncode == 2
+    assert "set BACKDESK_PASSWORD" in r.stderr
+
+
+def test_version() -> None:
+    from app.version import __version__
+
+    r = _run("--version")
+    assert r.returncode == 0 and __version__ in r.stdout

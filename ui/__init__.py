@@ -1,0 +1,1 @@
+"""The desktop: PySide6 windows, views, table models, dialogs and workers."""

@@ -1,0 +1,147 @@
+"""Start the desktop: unlock (or first run), main window, auto-lock, clean shutdown."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+from app.services.workspace import Desk, WorkspaceInfo, open_workspace, workspace_info
+from app.workspace.keys import workspace_exists
+from ui.dialogs.unlock import FirstRunDialog, UnlockDialog
+from ui.idle import IdleWatcher
+from ui.main_window import MainWindow
+from ui.theme import apply_theme
+from ui.worker import DbWorker
+
+
+class Controller(QObject):
+    """Owns the worker thread and the unlocked desk; moves between locked and open."""
+
+    unlocked = Signal()
+    locked = Signal()
+
+    def __init__(self, folder: Path, settings: QSettings) -> None:
+        super().__init__()
+        self.folder, self.settings = folder, settings
+        self.worker = DbWorker()
+        self.worker.start()
+        self.desk: Desk | None = None
+        self.window: MainWindow | None = None
+        self.dialog: UnlockDialog | FirstRunDialog | None = None
+        self.idle: IdleWatcher | None = None
+        self._closing = False
+
+    def start(self) -> None:
+        if workspace_exists(self.folder):
+            self.dialog = UnlockDialog(self.folder, self.worker)
+        else:
+            self.dialog = FirstRunDialog(self.folder, self.worker)
+        self.dialog.accepted.connect(lambda: self._open(self.dialog.desk if self.dialog else None))
+        self.dialog.rejected.connect(self.shutdown)
+        self.dialog.show()
+
+    def _open(self, desk: Desk | None) -> None:
+        if desk is None:
+            return
+        self.desk = desk
+        self.dialog = None
+        self.worker.submit(lambda: workspace_info(desk.store), self._show)
+
+    def _show(self, info: WorkspaceInfo) -> None:
+        assert self.desk is not None
+        self.window = MainWindow(self.desk, info, self.worker, self.settings)
+        self.window.lock_requested.connect(self.lock)
+        self.window.show()
+        app = QApplication.instance()
+        self.idle = IdleWatcher(info.idle_lock_minutes * 60_000, self)
+        self.idle.idle.connect(self.lock)
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self.idle.start()
+        self.unlocked.emit()
+
+    def lock(self) -> None:
+        """Close the window and the store; the key leaves memory with the engine."""
+        if self.window is None or self.desk is None:
+            return
+        self._stop_idle()
+        self.window.lock_requested.disconnect(self.lock)
+        self.window.close()  # saves the layout
+        self.window.deleteLater()
+        self.window = None
+        desk, self.desk = self.desk, None
+        self.worker.submit(desk.close, lambda _r: self._after_lock())
+
+    def _after_lock(self) -> None:
+        self.locked.emit()
+        self.start()
+
+    def _stop_idle(self) -> None:
+        if self.idle is not None:
+            self.idle.stop()
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self.idle)
+            self.idle = None
+
+    def shutdown(self) -> None:
+        if self._closing:
+            return  # closing the window below fires lastWindowClosed again
+        self._closing = True
+        self._stop_idle()
+        if self.window is not None:
+            window, self.window = self.window, None
+            window.close()  # saves the layout
+        if self.desk is not None:
+            desk, self.desk = self.desk, None
+            self.worker.submit(desk.close)
+        self.worker.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+
+def run_gui(folder: Path, *, exit_after_show: bool = False) -> int:
+    started = time.perf_counter()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("Backdesk")
+    app.setApplicationName("Backdesk")
+    apply_theme(app)
+    controller = Controller(folder, QSettings())
+    app.aboutToQuit.connect(controller.shutdown)
+    app.lastWindowClosed.connect(controller.shutdown)
+    if exit_after_show:
+        # For bench/startup.py: unlock from BACKDESK_PASSWORD and quit once shown.
+        password = os.environ.get("BACKDESK_PASSWORD", "")
+
+        def shown() -> None:
+            assert controller.window is not None
+            clients = controller.window.part("Clients")
+            model = clients.list.model  # type: ignore[attr-defined]
+
+            def first_page(_n: int) -> None:
+                print(f"startup: shown {shown_at - started:.3f} s, clients listed "
+                      f"{time.perf_counter() - started:.3f} s", flush=True)
+                QTimer.singleShot(0, controller.shutdown)
+
+            model.loaded.connect(first_page)
+
+        controller.unlocked.connect(lambda: (_mark(), shown()))
+        shown_at = 0.0
+
+        def _mark() -> None:
+            nonlocal shown_at
+            shown_at = time.perf_counter()
+
+        controller.worker.submit(lambda: open_workspace(folder, password), controller._open,
+                                 lambda e: (print(f"backdesk: {e}", file=sys.stderr),
+                                            controller.shutdown()))
+    else:
+        controller.start()
+    return app.exec()

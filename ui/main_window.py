@@ -1,0 +1,148 @@
+"""The main window: navigation to every part, status bar, shortcuts, remembered layout."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QListWidget, QMainWindow, QSplitter, QStackedWidget, QWidget
+
+from app.queries import catalogue
+from app.services.workspace import Desk, WorkspaceInfo
+from ui.views.audit_view import AuditPage
+from ui.views.clients_view import ClientsPage
+from ui.views.dashboard import DashboardPage
+from ui.views.list_page import ListPage
+from ui.views.reports_view import ReportsPage
+from ui.views.sync_view import SyncPage
+from ui.worker import DbWorker
+
+
+class Page(Protocol):
+    def refresh(self) -> None: ...
+
+
+class MainWindow(QMainWindow):
+    lock_requested = Signal()
+
+    def __init__(self, desk: Desk, info: WorkspaceInfo, worker: DbWorker,
+                 settings: QSettings) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.desk, self.worker, self.settings = desk, worker, settings
+        self.setWindowTitle(f"Backdesk — {info.broker_name}")
+        store = desk.store
+
+        def part(title: str, listing: catalogue.Listing, empty: str) -> Callable[[], QWidget]:
+            return lambda: ListPage(title, listing, store, worker, empty_text=empty)
+
+        self.factories: list[tuple[str, Callable[[], QWidget]]] = [
+            ("Dashboard", lambda: DashboardPage(store, worker)),
+            ("Clients", lambda: ClientsPage(desk, worker)),
+            ("KYC", part("KYC cases", catalogue.KYC_CASES,
+                         "No KYC cases yet: a case opens when a client registers.")),
+            ("Payments", part("Payments", catalogue.PAYMENTS,
+                              "No deposits or withdrawals recorded yet.")),
+            ("Accounting", part("Journal", catalogue.JOURNAL,
+                                "No journal entries yet. Deposits, withdrawals and closed "
+                                "deals are posted here once the ledger is connected.")),
+            ("Partners", part("Partners", catalogue.PARTNERS,
+                              "No introducing brokers or affiliates yet.")),
+            ("Compliance", part("Compliance alerts", catalogue.ALERTS,
+                                "No alerts: monitoring has raised nothing to look at.")),
+            ("Reports", ReportsPage),
+            ("Audit", lambda: AuditPage(desk, worker)),
+            ("Sync", lambda: SyncPage(desk, worker)),
+        ]
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setMaximumWidth(180)
+        self.stack = QStackedWidget()
+        self.pages: dict[int, QWidget] = {}
+        for name, _factory in self.factories:
+            self.nav.addItem(name)
+            self.stack.addWidget(QWidget())  # placeholder until first shown
+        self.nav.currentRowChanged.connect(self.show_part)
+        splitter = QSplitter()
+        splitter.setObjectName("mainSplitter")
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+
+        self.user_label = QLabel(f"{desk.actor.full_name} · {desk.actor.role.label}")
+        self.sync_label = QLabel("Offline — no gateway configured")
+        self.sync_label.setObjectName("syncStatus")
+        self.statusBar().addWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.sync_label)
+        self._shortcuts()
+        self.restore_layout()
+        self.nav.setCurrentRow(int(str(settings.value("window/part", 0))))
+
+    # -- parts -----------------------------------------------------------------
+    def show_part(self, row: int) -> None:
+        if row < 0:
+            return
+        if row not in self.pages:
+            page = self.factories[row][1]()
+            old = self.stack.widget(row)
+            self.stack.insertWidget(row, page)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+            self.pages[row] = page
+            page.refresh()  # type: ignore[attr-defined]
+        self.stack.setCurrentIndex(row)
+
+    def part(self, name: str) -> QWidget:
+        row = [n for n, _f in self.factories].index(name)
+        self.nav.setCurrentRow(row)
+        return self.pages[row]
+
+    def _shortcuts(self) -> None:
+        for i in range(len(self.factories)):
+            key = QKeySequence(f"Ctrl+{(i + 1) % 10}")
+            QShortcut(key, self, activated=lambda row=i: self.nav.setCurrentRow(row))
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock_requested.emit)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, activated=self._refresh)
+
+    def _current(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def _focus_search(self) -> None:
+        page = self._current()
+        target = getattr(page, "list", page)
+        if isinstance(target, ListPage):
+            target.focus_search()
+
+    def _refresh(self) -> None:
+        page = self._current()
+        if hasattr(page, "refresh"):
+            page.refresh()
+
+    # -- layout ----------------------------------------------------------------
+    def restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+        else:
+            self.resize(1280, 800)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)  # type: ignore[arg-type]
+
+    def save_layout(self) -> None:
+        # Window layout only: never a secret, a path to a document, or client data.
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/part", self.nav.currentRow())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        super().closeEvent(event)
+
+
+__all__ = ["MainWindow", "Qt"]
