@@ -50,7 +50,16 @@ class Controller(QObject):
             return
         self.desk = desk
         self.dialog = None
-        self.worker.submit(lambda: workspace_info(desk.store), self._show)
+        self.worker.submit(lambda: workspace_info(desk.store), self._show, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        """Opening got past the password but the workspace could not be shown."""
+        if self.desk is not None:
+            desk, self.desk = self.desk, None
+            self.worker.submit(desk.close)
+        self.start()
+        if self.dialog is not None:
+            self.dialog._failed(exc)
 
     def _show(self, info: WorkspaceInfo) -> None:
         assert self.desk is not None

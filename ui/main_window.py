@@ -7,7 +7,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QListWidget, QMainWindow, QSplitter, QStackedWidget, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
 
 from app.queries import catalogue
 from app.services.workspace import Desk, WorkspaceInfo
@@ -58,19 +58,19 @@ class MainWindow(QMainWindow):
         ]
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setMaximumWidth(180)
+        self.nav.setFixedWidth(170)
         self.stack = QStackedWidget()
         self.pages: dict[int, QWidget] = {}
         for name, _factory in self.factories:
             self.nav.addItem(name)
             self.stack.addWidget(QWidget())  # placeholder until first shown
         self.nav.currentRowChanged.connect(self.show_part)
-        splitter = QSplitter()
-        splitter.setObjectName("mainSplitter")
-        splitter.addWidget(self.nav)
-        splitter.addWidget(self.stack)
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
         self.user_label = QLabel(f"{desk.actor.full_name} · {desk.actor.role.label}")
         self.sync_label = QLabel("Offline — no gateway configured")

@@ -118,7 +118,7 @@ class WorkspaceInfo:
 
 def workspace_info(store: Store) -> WorkspaceInfo:
     with store.read() as s:
-        values = dict(s.execute(select(Setting.key, Setting.value)).tuples().all())
+        values = {k: v for k, v in s.execute(select(Setting.key, Setting.value))}
     return WorkspaceInfo(
         broker_name=values.get("broker_name", ""),
         base_currency=values.get("base_currency", "USD"),

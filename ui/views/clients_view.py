@@ -63,12 +63,16 @@ class ClientDetail(QWidget):
         self.worker.submit(lambda: get_client(desk, client_id),
                            lambda res: self._fill(client_id, res))
         model = SqlPageModel(catalogue.client_deals(client_id), desk.store, self.worker)
-        model.loaded.connect(lambda n: self.deals_title.setText(f"Deal history ({n:,} deals)"))
+        model.loaded.connect(self._deals_loaded)
         self.deals.setModel(model)
         if self._deals_model is not None:
             self._deals_model.deleteLater()
         self._deals_model = model
         model.reload()
+
+    def _deals_loaded(self, count: int) -> None:
+        self.deals_title.setText(f"Deal history ({count:,} deals)")
+        self.deals.resizeColumnsToContents()
 
     def _fill(self, client_id: int, result: tuple[ClientData, int, dict[str, Any]]) -> None:
         if client_id != self.client_id:
