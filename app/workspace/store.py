@@ -35,6 +35,10 @@ _CONNECTION_PRAGMAS = (
 )
 
 
+WRITER_CACHE_KIB = 256 * 1024
+READER_CACHE_KIB = 32 * 1024
+
+
 def _engine(db_path: Path, raw_key: bytes, *, writer: bool) -> Engine:
     url = URL.create(
         "sqlite+pysqlcipher", password=keys.sqlcipher_key(raw_key), database=str(db_path)
@@ -48,6 +52,10 @@ def _engine(db_path: Path, raw_key: bytes, *, writer: bool) -> Engine:
         connect_args={"check_same_thread": False},
     )
     begin_sql = "BEGIN IMMEDIATE" if writer else "BEGIN"
+    # Index pages of 1M-row tables must stay in memory during bulk ingest: with the
+    # default 2 MiB cache every random index insert re-reads and decrypts a page
+    # (measured: 29k rows/s at 2 MiB). Memory is only taken as pages are touched.
+    cache_kib = WRITER_CACHE_KIB if writer else READER_CACHE_KIB
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -57,6 +65,7 @@ def _engine(db_path: Path, raw_key: bytes, *, writer: bool) -> Engine:
         cur = dbapi_conn.cursor()
         for pragma in _CONNECTION_PRAGMAS:
             cur.execute(pragma)
+        cur.execute(f"PRAGMA cache_size = -{cache_kib}")
         cur.close()
 
     @event.listens_for(engine, "begin")
