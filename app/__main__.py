@@ -10,9 +10,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.errors import BackdeskError
 from app.version import __version__
+
+if TYPE_CHECKING:
+    from app.services.workspace import Desk
 
 
 def default_workspace() -> Path:
@@ -47,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _open(folder: Path):  # type: ignore[no-untyped-def]
+def _open(folder: Path) -> Desk:
     from app.cli_password import ask
     from app.services.workspace import open_workspace
 
@@ -106,8 +110,8 @@ def run(argv: list[str]) -> int:
 def _demo(folder: Path, args: argparse.Namespace) -> int:
     from app.cli_password import ask
     from app.demo.generator import fill
-    from app.workspace.keys import workspace_exists
     from app.services.workspace import init_workspace
+    from app.workspace.keys import workspace_exists
 
     if workspace_exists(folder):
         desk = _open(folder)

@@ -18,17 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlcipher3  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import sqlcipher3
+from sqlalchemy import text
 
-from app.demo.generator import fill  # noqa: E402
-from app.models.trading import Deal  # noqa: E402
-from app.queries.catalogue import client_deals  # noqa: E402
-from app.services.workspace import init_workspace  # noqa: E402
-from app.workspace import keys  # noqa: E402
-from app.workspace.bulk import insert_rows  # noqa: E402
-from app.workspace.store import _CONNECTION_PRAGMAS, WRITER_CACHE_KIB  # noqa: E402
-from app.demo.market import DEAL_COLUMNS  # noqa: E402
+from app.demo.generator import fill
+from app.demo.market import DEAL_COLUMNS
+from app.models.trading import Deal
+from app.queries.catalogue import client_deals
+from app.services.workspace import init_workspace
+from app.workspace import keys
+from app.workspace.bulk import insert_rows
+from app.workspace.store import _CONNECTION_PRAGMAS, WRITER_CACHE_KIB
 
 N_DEALS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 N_CLIENTS = 100_000
@@ -69,7 +69,7 @@ def main() -> None:
         for pragma in _CONNECTION_PRAGMAS:
             raw.execute(pragma)
         raw.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
-        for kind, sql in sorted(ddl, key=lambda r: r[0] != "table"):
+        for _kind, sql in sorted(ddl, key=lambda r: r[0] != "table"):
             raw.execute(sql)
         raw.execute("BEGIN")
         raw.executemany("INSERT INTO trading_accounts (id, platform, login, \"group\", currency,"

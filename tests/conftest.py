@@ -6,12 +6,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from app.services.workspace import Desk, init_workspace  # noqa: E402
+from app.services.workspace import Desk, init_workspace
 
 PASSWORD = "correct horse battery"
 

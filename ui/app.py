@@ -126,31 +126,31 @@ def run_gui(folder: Path, *, exit_after_show: bool = False) -> int:
     app.aboutToQuit.connect(controller.shutdown)
     app.lastWindowClosed.connect(controller.shutdown)
     if exit_after_show:
-        # For bench/startup.py: unlock from BACKDESK_PASSWORD and quit once shown.
-        password = os.environ.get("BACKDESK_PASSWORD", "")
-
-        def shown() -> None:
-            assert controller.window is not None
-            clients = controller.window.part("Clients")
-            model = clients.list.model  # type: ignore[attr-defined]
-
-            def first_page(_n: int) -> None:
-                print(f"startup: shown {shown_at - started:.3f} s, clients listed "
-                      f"{time.perf_counter() - started:.3f} s", flush=True)
-                QTimer.singleShot(0, controller.shutdown)
-
-            model.loaded.connect(first_page)
-
-        controller.unlocked.connect(lambda: (_mark(), shown()))
-        shown_at = 0.0
-
-        def _mark() -> None:
-            nonlocal shown_at
-            shown_at = time.perf_counter()
-
-        controller.worker.submit(lambda: open_workspace(folder, password), controller._open,
-                                 lambda e: (print(f"backdesk: {e}", file=sys.stderr),
-                                            controller.shutdown()))
+        _exit_after_show(controller, folder, started)
     else:
         controller.start()
     return app.exec()
+
+
+def _exit_after_show(controller: Controller, folder: Path, started: float) -> None:
+    """For bench/startup.py: unlock from BACKDESK_PASSWORD, print timings, quit."""
+    password = os.environ.get("BACKDESK_PASSWORD", "")
+    marks: dict[str, float] = {}
+
+    def first_page(_count: int) -> None:
+        print(f"startup: shown {marks['shown'] - started:.3f} s, clients listed "
+              f"{time.perf_counter() - started:.3f} s", flush=True)
+        QTimer.singleShot(0, controller.shutdown)
+
+    def shown() -> None:
+        marks["shown"] = time.perf_counter()
+        assert controller.window is not None
+        page = controller.window.part("Clients")
+        page.list.model.loaded.connect(first_page)  # type: ignore[attr-defined]
+
+    def failed(exc: BaseException) -> None:
+        print(f"backdesk: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        controller.shutdown()
+
+    controller.unlocked.connect(shown)
+    controller.worker.submit(lambda: open_workspace(folder, password), controller._open, failed)

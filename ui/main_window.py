@@ -10,6 +10,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
 
 from app.queries import catalogue
+from app.queries.listing import Listing
 from app.services.workspace import Desk, WorkspaceInfo
 from ui.views.audit_view import AuditPage
 from ui.views.clients_view import ClientsPage
@@ -35,7 +36,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Backdesk — {info.broker_name}")
         store = desk.store
 
-        def part(title: str, listing: catalogue.Listing, empty: str) -> Callable[[], QWidget]:
+        def part(title: str, listing: Listing, empty: str) -> Callable[[], QWidget]:
             return lambda: ListPage(title, listing, store, worker, empty_text=empty)
 
         self.factories: list[tuple[str, Callable[[], QWidget]]] = [
@@ -89,8 +90,9 @@ class MainWindow(QMainWindow):
             page = self.factories[row][1]()
             old = self.stack.widget(row)
             self.stack.insertWidget(row, page)
-            self.stack.removeWidget(old)
-            old.deleteLater()
+            if old is not None:
+                self.stack.removeWidget(old)
+                old.deleteLater()
             self.pages[row] = page
             page.refresh()  # type: ignore[attr-defined]
         self.stack.setCurrentIndex(row)
@@ -103,12 +105,12 @@ class MainWindow(QMainWindow):
     def _shortcuts(self) -> None:
         for i in range(len(self.factories)):
             key = QKeySequence(f"Ctrl+{(i + 1) % 10}")
-            QShortcut(key, self, activated=lambda row=i: self.nav.setCurrentRow(row))
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock_requested.emit)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, activated=self._refresh)
+            QShortcut(key, self, lambda row=i: self.nav.setCurrentRow(row))
+        QShortcut(QKeySequence("Ctrl+F"), self, self._focus_search)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.lock_requested.emit)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self._refresh)
 
-    def _current(self) -> QWidget:
+    def _current(self) -> QWidget | None:
         return self.stack.currentWidget()
 
     def _focus_search(self) -> None:
@@ -118,20 +120,20 @@ class MainWindow(QMainWindow):
             target.focus_search()
 
     def _refresh(self) -> None:
-        page = self._current()
-        if hasattr(page, "refresh"):
-            page.refresh()
+        refresh = getattr(self._current(), "refresh", None)
+        if callable(refresh):
+            refresh()
 
     # -- layout ----------------------------------------------------------------
     def restore_layout(self) -> None:
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
-            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+            self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
         state = self.settings.value("window/state")
         if state is not None:
-            self.restoreState(state)  # type: ignore[arg-type]
+            self.restoreState(state)
 
     def save_layout(self) -> None:
         # Window layout only: never a secret, a path to a document, or client data.

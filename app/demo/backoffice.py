@@ -69,7 +69,10 @@ def _payments(b: _Builder, first_account: dict[int, AccountRow], managers: list[
 def _kyc(b: _Builder, clients: list[ClientRow], managers: list[int]) -> None:
     from app.demo.generator import ts
 
-    rng, cases, docs, contents = b.rng, [], [], []
+    rng = b.rng
+    cases: list[tuple[object, ...]] = []
+    docs: list[tuple[object, ...]] = []
+    contents: list[tuple[object, ...]] = []
     case_status = {"kyc_pending": "in_review", "verified": "approved", "active": "approved",
                    "dormant": "approved", "closed": "approved", "registered": "open"}
     doc_id = 0
@@ -118,7 +121,10 @@ TASKS = ("Request an updated proof of address", "Follow up on the first deposit"
 def _notes_tasks_alerts(b: _Builder, clients: list[ClientRow], managers: list[int]) -> None:
     from app.demo.generator import ts
 
-    rng, notes, tasks, alerts = b.rng, [], [], []
+    rng = b.rng
+    notes: list[tuple[object, ...]] = []
+    tasks: list[tuple[object, ...]] = []
+    alerts: list[tuple[object, ...]] = []
     for cid, status, _currency, created in clients:
         if rng.random() < 0.25:
             notes.append((len(notes) + 1, b.uid(), cid, rng.choice(managers), rng.choice(NOTES),

@@ -1,7 +1,17 @@
 """One data model for all eight parts. Importing this module registers every table."""
 
-from app.models import audit, compliance, crm, kyc, ledger, partners, payments, sync_state
-from app.models import trading, users
+from app.models import (
+    audit,
+    compliance,
+    crm,
+    kyc,
+    ledger,
+    partners,
+    payments,
+    sync_state,
+    trading,
+    users,
+)
 from app.models.base import Base
 
 __all__ = [

@@ -14,17 +14,19 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from app.text import fold
 
 Row = tuple[Any, ...]
+# A mapped attribute (Client.email) or any SQL expression (a correlated count).
+Expr = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 @dataclass(frozen=True)
 class Column:
     label: str
-    expr: ColumnElement[Any]
+    expr: Expr
     render: Callable[[Row], str] | None = None  # gets the whole row (e.g. money + currency)
     sortable: bool = True
     align_right: bool = False
@@ -35,13 +37,13 @@ class Listing:
     name: str
     columns: Sequence[Column]
     source: FromClause
-    key: ColumnElement[Any]  # unique, stable tie-breaker and the row's identity
-    search: Sequence[ColumnElement[Any]] = ()
-    folded_search: Sequence[ColumnElement[Any]] = ()  # columns holding fold()ed text
+    key: Expr  # unique, stable tie-breaker and the row's identity
+    search: Sequence[Expr] = ()
+    folded_search: Sequence[Expr] = ()  # columns holding fold()ed text
     where: Sequence[ColumnElement[bool]] = ()
     default_sort: int = 0
     default_descending: bool = False
-    extra: Sequence[ColumnElement[Any]] = field(default_factory=tuple)  # hidden, for render
+    extra: Sequence[Expr] = field(default_factory=tuple)  # hidden, for render
 
     def _filtered(self, stmt: Select[Any], text: str) -> Select[Any]:
         for cond in self.where:
@@ -63,7 +65,7 @@ class Listing:
              offset: int, limit: int) -> list[Row]:
         sort = self.default_sort if sort is None else sort
         order = self.columns[sort].expr
-        stmt = select(*[c.expr for c in self.columns], *self.extra, self.key)
+        stmt: Select[Any] = select(*[c.expr for c in self.columns], *self.extra, self.key)
         stmt = self._filtered(stmt.select_from(self.source), text)
         stmt = stmt.order_by(order.desc() if descending else order.asc(),
                              self.key.desc() if descending else self.key.asc())

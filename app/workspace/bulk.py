@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, FromClause, Table
 from sqlalchemy.orm import Session
 
 
-def insert_sql(table: Table, columns: Sequence[str], *, upsert_on: Sequence[str] = ()) -> str:
+def insert_sql(source: FromClause, columns: Sequence[str], *,
+               upsert_on: Sequence[str] = ()) -> str:
+    if not isinstance(source, Table):
+        raise TypeError("bulk inserts go into a table")
+    table = source
     for name in columns:
         if name not in table.c:
             raise KeyError(f"{table.name} has no column {name}")
@@ -35,7 +39,7 @@ def _dbapi(target: Session | Connection) -> Any:
     return conn.connection.dbapi_connection
 
 
-def insert_rows(target: Session | Connection, table: Table, columns: Sequence[str],
+def insert_rows(target: Session | Connection, table: FromClause, columns: Sequence[str],
                 rows: Iterable[Sequence[Any]], *, upsert_on: Sequence[str] = ()) -> int:
     """Insert many rows in the caller's transaction; returns the number of rows sent."""
     cursor = _dbapi(target).cursor()

@@ -40,6 +40,7 @@ def test_formatting() -> None:
     assert lots(150) == Decimal("1.5")
 
 
-@given(st.integers(min_value=-10**15, max_value=10**15), st.sampled_from(["USD", "JPY", "BTC", "KWD"]))
+@given(st.integers(min_value=-10**15, max_value=10**15),
+       st.sampled_from(["USD", "JPY", "BTC", "KWD"]))
 def test_round_trip(minor: int, currency: str) -> None:
     assert to_minor(from_minor(minor, currency), currency) == minor

@@ -11,7 +11,7 @@ import pytest
 import sqlcipher3
 
 from app.errors import WorkspaceDamaged, WorkspaceNotFound, WorkspaceTooNew, WrongPassword
-from app.models.kyc import DocumentContent, KycCase, KycDocument, KycStatus, DocumentStatus
+from app.models.kyc import DocumentContent, DocumentStatus, KycCase, KycDocument, KycStatus
 from app.services import clients as client_service
 from app.services.workspace import Desk, change_password, open_workspace
 from app.workspace import keys
@@ -116,7 +116,8 @@ def test_raw_driver_cannot_read_without_the_key(desk: Desk) -> None:
     right.close()
 
 
-def test_password_text_never_reaches_sqlcipher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_password_text_never_reaches_sqlcipher(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Trace every statement the driver runs: the password must not appear in any."""
     from app.services.workspace import init_workspace
 

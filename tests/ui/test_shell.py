@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -234,5 +235,5 @@ def test_event_loop_keeps_turning_while_the_worker_is_busy(qtbot, worker: DbWork
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
     timer.stop()
     assert len(ticks) > 50
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert max(gaps) < 0.2

@@ -66,7 +66,7 @@ class DashboardPage(QWidget):
         self.figures = h
         for key, tile in self.tiles.items():
             tile.value.setText(f"{getattr(h, key):,}")
-        stages = [f"{s.value.replace('_', ' ').capitalize()}: {h.clients_by_status.get(s.value, 0):,}"
-                  for s in ClientStatus]
+        stages = [f"{s.value.replace('_', ' ').capitalize()}: "
+                  f"{h.clients_by_status.get(s.value, 0):,}" for s in ClientStatus]
         self.funnel.setText("   →   ".join(stages) if h.clients else
                             "No clients yet: add one on the Clients page or load the demo.")
