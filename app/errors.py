@@ -32,6 +32,10 @@ class WorkspaceDamaged(BackdeskError):
     pass
 
 
+class WorkspaceLocked(BackdeskError):
+    pass
+
+
 class PermissionDenied(BackdeskError):
     pass
 

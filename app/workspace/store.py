@@ -20,7 +20,13 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
-from app.errors import ValidationFailed, WorkspaceExists, WorkspaceNotFound, WrongPassword
+from app.errors import (
+    ValidationFailed,
+    WorkspaceExists,
+    WorkspaceLocked,
+    WorkspaceNotFound,
+    WrongPassword,
+)
 from app.workspace import keys, migrate
 
 _CONNECTION_PRAGMAS = (
@@ -50,6 +56,8 @@ def _engine(db_path: Path, raw_key: bytes, *, writer: bool) -> Engine:
         max_overflow=0 if writer else 4,
         pool_timeout=60,
         connect_args={"check_same_thread": False},
+        # Error messages and logs must never carry client data from bound parameters.
+        hide_parameters=True,
     )
     begin_sql = "BEGIN IMMEDIATE" if writer else "BEGIN"
     # Index pages of 1M-row tables must stay in memory during bulk ingest: with the
@@ -95,6 +103,7 @@ class Store:
         self.db_path = folder / keys.DB_NAME
         self._writer = _engine(self.db_path, raw_key, writer=True)
         self._reader = _engine(self.db_path, raw_key, writer=False)
+        self.closed = False
 
     # -- opening -----------------------------------------------------------------
     @classmethod
@@ -134,19 +143,27 @@ class Store:
         return store
 
     def close(self) -> None:
+        """Lock: drop every connection; later reads and writes are refused, not reopened."""
+        self.closed = True
         self._reader.dispose()
         self._writer.dispose()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise WorkspaceLocked("The workspace is locked. Unlock it to continue.")
 
     # -- sessions ----------------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: commits on success, rolls back on any error."""
+        self._check_open()
         with Session(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A consistent snapshot for reads; never blocks a writer (WAL)."""
+        self._check_open()
         with Session(self._reader, expire_on_commit=False) as session, session.begin():
             yield session
 

@@ -179,3 +179,28 @@ def test_workspace_from_a_newer_schema_refuses_to_open(desk: Desk) -> None:
     with pytest.raises(WorkspaceTooNew, match="newer version of Backdesk"):
         open_workspace(folder, PASSWORD)
     assert _content_hash(folder) == before
+
+
+def test_a_locked_store_refuses_instead_of_reconnecting(desk: Desk) -> None:
+    from app.errors import WorkspaceLocked
+
+    desk.close()
+    with pytest.raises(WorkspaceLocked, match="locked"), desk.store.read():
+        pass
+    with pytest.raises(WorkspaceLocked), desk.store.write():
+        pass
+
+
+def test_database_errors_do_not_carry_client_data(desk: Desk) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from app.models.crm import Client
+
+    with pytest.raises(IntegrityError) as err, desk.store.write() as s:
+        s.add(Client(id=1, kind="person", display_name=SECRET_NAME, search_name="x",
+                     country="GB"))
+        s.flush()
+        s.add(Client(id=1, kind="person", display_name=SECRET_NAME, search_name="x",
+                     country="GB"))
+        s.flush()
+    assert SECRET_NAME not in str(err.value)
