@@ -44,9 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="check the audit log's hash chain")
+    settings = sub.add_parser("settings", help="show or change workspace settings")
+    settings.add_argument("--idle-lock", type=int, metavar="MINUTES",
+                          help="lock the desktop after this many idle minutes (1-240)")
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
-    for cmd in (init, demo, gui, passwd, audit, verify):
+    for cmd in (init, demo, gui, passwd, audit, verify, settings):
         cmd.add_argument("--workspace", type=Path, default=argparse.SUPPRESS)
     return p
 
@@ -90,6 +93,19 @@ def run(argv: list[str]) -> int:
         finally:
             desk.close()
         print("Password changed; the workspace was re-keyed and reopened with the new one.")
+        return 0
+    if command == "settings":
+        from app.services.workspace import set_idle_lock_minutes, workspace_info
+
+        desk = _open(folder)
+        try:
+            if args.idle_lock is not None:
+                set_idle_lock_minutes(desk, args.idle_lock)
+            info = workspace_info(desk.store)
+        finally:
+            desk.close()
+        print(f"Broker: {info.broker_name}\nBase currency: {info.base_currency}\n"
+              f"Auto-lock after: {info.idle_lock_minutes} idle minutes")
         return 0
     if command == "audit":
         from app.audit import verify

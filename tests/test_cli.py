@@ -27,7 +27,12 @@ def test_init_demo_passwd_verify(tmp_path: Path) -> None:
     r = _run("passwd", "--workspace", ws,
              env={**pw, "BACKDESK_NEW_PASSWORD": "second-password"})
     assert r.returncode == 0, r.stderr
-    r = _run("audit", "verify", "--workspace", ws, env={"BACKDESK_PASSWORD": "second-password"})
+    pw2 = {"BACKDESK_PASSWORD": "second-password"}
+    r = _run("settings", "--workspace", ws, "--idle-lock", "15", env=pw2)
+    assert r.returncode == 0 and "Auto-lock after: 15 idle minutes" in r.stdout
+    r = _run("settings", "--workspace", ws, "--idle-lock", "0", env=pw2)
+    assert r.returncode == 2 and "between 1 and 240" in r.stderr
+    r = _run("audit", "verify", "--workspace", ws, env=pw2)
     assert r.returncode == 0 and "chain intact" in r.stdout
     r = _run("audit", "verify", "--workspace", ws, env=pw)
     assert r.returncode == 2
