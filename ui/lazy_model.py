@@ -47,7 +47,7 @@ class SqlPageModel(QAbstractTableModel):
             with store.read() as s:
                 return listing.count(s, text), listing.page(s, text, sort, desc, 0, PAGE)
 
-        self.worker.submit(job, lambda res: self._reset(gen, res), self._fail)
+        self.worker.submit(job, lambda res: self._reset(gen, res), self._fail, owner=self)
 
     def _reset(self, gen: int, result: tuple[int, list[Row]]) -> None:
         if gen != self._generation:
@@ -74,7 +74,8 @@ class SqlPageModel(QAbstractTableModel):
             with store.read() as s:
                 return listing.page(s, text, sort, desc, page * PAGE, PAGE)
 
-        self.worker.submit(job, lambda rows: self._arrived(gen, page, rows), self._fail)
+        self.worker.submit(job, lambda rows: self._arrived(gen, page, rows), self._fail,
+                           owner=self)
 
     def _arrived(self, gen: int, page: int, rows: list[Row]) -> None:
         self._asked.discard(page)

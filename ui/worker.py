@@ -11,6 +11,7 @@ import queue
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal
 
 from app.errors import BackdeskError
@@ -35,9 +36,12 @@ class DbWorker(QThread):
         self.pending = 0
 
     def submit(self, job: Job, on_result: Callable[[Any], None] | None = None,
-               on_error: Callable[[BaseException], None] | None = None) -> None:
+               on_error: Callable[[BaseException], None] | None = None, *,
+               owner: QObject | None = None) -> None:
+        """Run `job` here; call back on the main thread unless `owner` was deleted
+        meanwhile (a view closed or a model replaced while its query ran)."""
         self.pending += 1
-        self._jobs.put((job, (on_result, on_error)))
+        self._jobs.put((job, (on_result, on_error, owner)))
 
     def run(self) -> None:
         while True:
@@ -55,9 +59,11 @@ class DbWorker(QThread):
             else:
                 self._done.finished.emit(callbacks, result, None)
 
-    def _deliver(self, callbacks: tuple[Any, Any], result: Any, error: Any) -> None:
+    def _deliver(self, callbacks: tuple[Any, Any, Any], result: Any, error: Any) -> None:
         self.pending -= 1
-        on_result, on_error = callbacks
+        on_result, on_error, owner = callbacks
+        if owner is not None and not shiboken6.isValid(owner):
+            return
         if error is None:
             if on_result is not None:
                 on_result(result)

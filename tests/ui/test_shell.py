@@ -237,3 +237,24 @@ def test_event_loop_keeps_turning_while_the_worker_is_busy(qtbot, worker: DbWork
     assert len(ticks) > 50
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert max(gaps) < 0.2
+
+
+def test_results_for_a_deleted_model_are_dropped(qtbot, demo_folder: Path,
+                                                 worker: DbWorker) -> None:
+    """A model replaced while its query runs must not be called back (it would crash)."""
+    from PySide6.QtCore import QObject
+
+    from app.queries import catalogue
+
+    desk = open_workspace(demo_folder, PASSWORD)
+    model = SqlPageModel(catalogue.CLIENTS, desk.store, worker)
+    gate: list[bool] = []
+    worker.submit(lambda: time.sleep(0.3))  # keep the worker busy while the model goes
+    model.reload()
+    model.deleteLater()
+    marker = QObject()
+    with qtbot.waitSignal(marker.destroyed, timeout=5000):
+        worker.submit(lambda: None, lambda _r: (gate.append(True), marker.deleteLater()))
+    assert gate  # the later job was delivered; the deleted model's was skipped silently
+    worker.stop()
+    desk.close()

@@ -118,7 +118,7 @@ class ClientForm(QDialog):
             update_client(desk, cid, data, version)
             return cid
 
-        self.worker.submit(job, self._saved, self._show_error)
+        self.worker.submit(job, self._saved, self._show_error, owner=self)
 
     def _saved(self, client_id: int) -> None:
         self.saved_id = client_id

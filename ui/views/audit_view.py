@@ -43,7 +43,7 @@ class AuditPage(QWidget):
             with desk.store.read() as s:
                 return audit.verify(s)
 
-        self.worker.submit(job, self._show, lambda e: self._show_text(str(e)))
+        self.worker.submit(job, self._show, lambda e: self._show_text(str(e)), owner=self)
 
     def _show(self, r: audit.VerifyResult) -> None:
         self.result.setProperty("ok", r.ok)

@@ -61,7 +61,7 @@ class ClientDetail(QWidget):
             return
         desk = self.desk
         self.worker.submit(lambda: get_client(desk, client_id),
-                           lambda res: self._fill(client_id, res))
+                           lambda res: self._fill(client_id, res), owner=self)
         model = SqlPageModel(catalogue.client_deals(client_id), desk.store, self.worker)
         model.loaded.connect(self._deals_loaded)
         self.deals.setModel(model)

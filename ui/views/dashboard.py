@@ -60,7 +60,7 @@ class DashboardPage(QWidget):
             with store.read() as s:
                 return headlines(s)
 
-        self.worker.submit(job, self._show)
+        self.worker.submit(job, self._show, owner=self)
 
     def _show(self, h: Headlines) -> None:
         self.figures = h
