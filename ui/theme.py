@@ -1,8 +1,7 @@
-"""Light and dark themes from the system palette, plus a few named styles."""
+"""The Fusion style (it follows the system's light or dark palette) and a few named styles."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 STYLE = """
@@ -16,11 +15,6 @@ QLabel#formError[busy="true"] { color: palette(text); }
 QListWidget#navigation { font-size: 11pt; }
 QListWidget#navigation::item { padding: 6px 10px; }
 """
-
-
-def is_dark(app: QGuiApplication) -> bool:
-    window = app.palette().color(QPalette.ColorRole.Window)
-    return window.lightness() < 128
 
 
 def apply_theme(app: QApplication) -> None:

@@ -205,20 +205,50 @@ def test_create_and_edit_a_client_through_the_ui(qtbot, desk, worker: DbWorker) 
     assert result.ok and result.checked == 3  # workspace, create, update
 
 
-def test_clerk_sees_no_admin_only_controls_and_services_still_refuse(qtbot, desk,
-                                                                    worker: DbWorker) -> None:
+def test_hidden_buttons_are_not_the_guard_services_refuse(qtbot, desk,
+                                                          worker: DbWorker) -> None:
+    """A compliance officer sees no 'New client'; forcing the form open still fails
+    in the service, with the reason shown in the form."""
     from app.models.users import Role
     from app.services import users
     from app.services.workspace import Desk
+    from ui.dialogs.client_form import ClientForm
     from ui.views.audit_view import AuditPage
 
     officer = Desk(desk.store, users.add_user(desk, "nadia", "Nadia", Role.COMPLIANCE))
     page = ClientsPage(officer, worker)
     qtbot.addWidget(page)
-    assert page.new_button.isHidden()
+    assert page.new_button.isHidden() and page.edit_button.isHidden()
+    form = ClientForm(officer, worker)
+    qtbot.addWidget(form)
+    form.show()
+    form.last_name.setText("Forced")
+    form.country.setEditText("CY")  # typed rather than picked from the list
+    form.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: form.error.isVisible(), timeout=5000)
+    assert "not allowed to create and edit clients" in form.error.text()
+    with desk.store.read() as s:
+        from sqlalchemy import func, select
+
+        from app.models.crm import Client
+
+        assert s.scalar(select(func.count()).select_from(Client)) == 0
     audit_page = AuditPage(officer, worker)
     qtbot.addWidget(audit_page)
-    assert not audit_page.verify_button.isHidden()  # compliance may verify
+    assert not audit_page.verify_button.isHidden()  # compliance may verify the chain
+
+
+def test_typed_country_code_is_accepted(qtbot, desk, worker: DbWorker) -> None:
+    from ui.dialogs.client_form import ClientForm
+
+    for typed in ("CY", "Cyprus (CY)"):
+        form = ClientForm(desk, worker)
+        qtbot.addWidget(form)
+        form.last_name.setText("Ioannou")
+        form.country.setEditText(typed)
+        with qtbot.waitSignal(form.accepted, timeout=5000):
+            form.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        assert client_service.get_client(desk, form.saved_id)[0].country == "CY"
 
 
 def test_event_loop_keeps_turning_while_the_worker_is_busy(qtbot, worker: DbWorker) -> None:

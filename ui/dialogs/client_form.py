@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from PySide6.QtWidgets import (
@@ -47,6 +48,7 @@ class ClientForm(QDialog):
         self.country.setEditable(True)
         for code, name in sorted(countries().items(), key=lambda kv: kv[1]):
             self.country.addItem(f"{name} ({code})", code)
+        self.country.setCurrentIndex(-1)  # no silent default: the service asks for one
         self.dob = QLineEdit()
         self.dob.setPlaceholderText("YYYY-MM-DD")
         self.segment = QLineEdit()
@@ -95,7 +97,13 @@ class ClientForm(QDialog):
             dob = date.fromisoformat(dob_text) if dob_text else None
         except ValueError:
             raise BackdeskError(f"{dob_text} is not a date; write it as YYYY-MM-DD.") from None
-        country = self.country.currentData() or self.country.currentText().strip()[-3:-1]
+        typed = self.country.currentText().strip()
+        country = self.country.currentData()
+        # An editable combo keeps the data of its selected row while the user types
+        # something else: trust the data only when the text is that row's.
+        if country is None or typed != self.country.itemText(self.country.currentIndex()):
+            found = re.search(r"\(([A-Za-z]{2})\)$", typed)
+            country = found.group(1) if found else typed
         return ClientData(
             kind=self.kind.currentData(), first_name=self.first_name.text(),
             last_name=self.last_name.text(), company_name=self.company_name.text(),

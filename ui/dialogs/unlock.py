@@ -41,8 +41,14 @@ class _WorkspaceDialog(QDialog):
     def _busy(self, text: str) -> None:
         self.buttons.setEnabled(False)
         self.error.setText(text)
-        self.error.setProperty("busy", True)
+        self._set_busy(True)
         self.error.show()
+
+    def _set_busy(self, busy: bool) -> None:
+        # A dynamic property only restyles after a re-polish (grey "Unlocking…", red errors).
+        self.error.setProperty("busy", busy)
+        self.error.style().unpolish(self.error)
+        self.error.style().polish(self.error)
 
     def _opened(self, desk: Desk) -> None:
         self.desk = desk
@@ -50,7 +56,7 @@ class _WorkspaceDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.error.setProperty("busy", False)
+        self._set_busy(False)
         self.error.setText(getattr(exc, "message", None) or f"Could not open: {exc}")
         self.error.show()
 
