@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     settings = sub.add_parser("settings", help="show or change workspace settings")
     settings.add_argument("--idle-lock", type=int, metavar="MINUTES",
                           help="lock the desktop after this many idle minutes (1-240)")
+    # The sandbox's own options live with it in sync/, parsed there: the core must not
+    # import the network layer just to build this parser.
+    sub.add_parser("sandbox", add_help=False,
+                   help="run the sandbox broker gateway on loopback (see --help)")
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
     for cmd in (init, demo, gui, passwd, audit, verify, settings):
@@ -61,10 +65,23 @@ def _open(folder: Path) -> Desk:
     return open_workspace(folder, ask(f"Password for {folder}: "))
 
 
+def default_sandbox_data() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("Backdesk", appauthor=False)) / "sandbox"
+
+
 def run(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    folder: Path = args.workspace or default_workspace()
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
     command = args.command or "gui"
+    if command == "sandbox":
+        from sync.sandbox.server import main as sandbox_main
+
+        return sandbox_main(extra, default_sandbox_data())
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    folder: Path = args.workspace or default_workspace()
     if command == "gui":
         from ui.app import run_gui
 
