@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from sync.sandbox.store import DeskUser, Record, SandboxStore, dumps, now_ms
 from sync.sandbox.stream import CLOSE_UNAUTHORIZED, StreamHub, StreamSession
 from sync.sandbox.vault import Vault
 
+log = logging.getLogger("backdesk.sandbox")
 MAX_DOCUMENT = 20 * 1024 * 1024
 MONEY_ROLES = frozenset({"finance_officer", "manager", "admin"})
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -384,7 +386,14 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
 
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.error("gateway error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(500, "internal_error",
+                              "The gateway failed while handling this request; nothing was "
+                              "changed. Try again, and report it if it keeps happening.")
+
     app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(Exception, crashed)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, http_error)
 

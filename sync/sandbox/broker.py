@@ -234,7 +234,7 @@ class Broker:
             raise Refusal(422, "invalid_payment_state",
                           f"Withdrawal {payment_id} is {status.replace('_', ' ')}; it cannot "
                           f"be {'sent' if decision == 'send' else decision + 'd'} now.",
-                          payment_id=payment_id, status=status)
+                          payment_id=payment_id, payment_status=status)
         out: list[Record] = []
         amount = parse_money(p["amount"])
         if decision == "approve":

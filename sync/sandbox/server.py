@@ -120,6 +120,7 @@ class Sandbox:
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.opts.host, self.port))
+        sock.listen(2048)  # connections queue from now on, before the server loop runs
         self.port = sock.getsockname()[1]
         sock.set_inheritable(True)
         return sock
@@ -165,6 +166,8 @@ class Sandbox:
             self.restart_requested = False
             try:
                 self.server.run(sockets=[sock])
+            except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after shutting down
+                self.restart_requested = False
             finally:
                 sock.close()
                 store.close()

@@ -229,12 +229,12 @@ class SandboxStore:
                 "WHERE kind = ? AND deleted = 0", (kind,)):
             yield _record(row)
 
-    def compact(self, below_seq: int) -> int:
-        """Forget tombstones older than a seq; cursors before it become expired."""
+    def compact(self, upto_seq: int) -> int:
+        """Forget tombstones up to a seq; cursors from before it become expired."""
         with self.tx():
-            cur = self.db.execute("DELETE FROM records WHERE deleted = 1 AND seq < ?",
-                                  (below_seq,))
-            horizon = max(int(self.meta("horizon", "0")), below_seq)
+            cur = self.db.execute("DELETE FROM records WHERE deleted = 1 AND seq <= ?",
+                                  (upto_seq,))
+            horizon = max(int(self.meta("horizon", "0")), upto_seq)
             self.set_meta("horizon", horizon)
         return cur.rowcount
 
