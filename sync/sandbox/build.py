@@ -155,7 +155,7 @@ class Builder:
             steps = steps[:-1] + [status]
         history = [{"status": s, "at_ms": when + i * 60_000, "note": ""}
                    for i, s in enumerate(steps)]
-        third_party = direction == "deposit" and rng.random() < 0.02
+        third_party = direction == "deposit" and rng.random() < 0.03
         payer = f"{rng.choice(POOLS['GB'][0])} {rng.choice(POOLS['GB'][1])}" if third_party \
             else acc.payer
         fee = amount * (3 if method == "card" else 1) // 100 if method != "bank_wire" else 0

@@ -2,8 +2,8 @@
 
 Applied to the REST API as ASGI middleware (latency, 5xx, timeouts, responses
 dropped after the command was applied) and to the stream (duplicated and reordered
-frames, sockets closed mid-stream). Control endpoints and the OpenAPI document are
-never faulted, so a test can always switch faults off again.
+frames, sockets closed mid-stream). Signing in, the control endpoints and the
+OpenAPI document are never faulted, so a test can always switch faults off again.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sync.sandbox.store import dumps
 from sync.sandbox.stream import StreamFaults
 
-EXEMPT = ("/v1/control", "/v1/openapi.json")
+EXEMPT = ("/v1/control", "/v1/openapi.json", "/v1/auth/")
 
 
 class ResponseDropped(Exception):  # noqa: N818 - a deliberate fault, not a bug

@@ -78,6 +78,7 @@ class Sandbox:
         self.base = ""
         self.built_line = ""
         self.port = 0
+        self.desks: list[Desk] = []
 
     def start(self) -> Sandbox:
         port = ["--port", str(self.port)]
@@ -99,6 +100,8 @@ class Sandbox:
 
     def stop(self, sig: int = signal.SIGINT) -> int:
         assert self.proc is not None
+        for desk in self.desks:
+            desk.http.close()
         self.proc.send_signal(sig)
         code = self.proc.wait(timeout=30)
         assert self.proc.stdout is not None
@@ -112,7 +115,9 @@ class Sandbox:
         r = requests.post(f"{self.base}/v1/auth/login", timeout=30,
                           json={"username": user, "password": "sandbox", "device_id": device})
         assert r.status_code == 200, r.text
-        return Desk(self.base, r.json()["token"], device)
+        desk = Desk(self.base, r.json()["token"], device)
+        self.desks.append(desk)
+        return desk
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,138 @@
+"""The sandbox as a program: determinism, restarts, documents at rest, TLS, CLI faults."""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from sync.sandbox.store import SandboxStore
+from sync.sandbox.vault import Vault
+from tests.sync.conftest import Sandbox
+
+
+def test_same_seed_same_broker(own_sandbox: list[Sandbox], tmp_path: Path) -> None:
+    one = Sandbox(tmp_path / "one", "--seed", "5", clients=400).start()
+    two = Sandbox(tmp_path / "two", "--seed", "5", clients=400).start()
+    other = Sandbox(tmp_path / "three", "--seed", "6", clients=400).start()
+    own_sandbox += [one, two, other]
+    pulls = [box.desk().pull_all(limit=5000)[0] for box in (one, two, other)]
+    assert pulls[0] == pulls[1]
+    assert pulls[0] != pulls[2]
+    names = {c["data"]["last_name"] for c in pulls[0] if c["kind"] == "client"}
+    scripts = {"latin": any(n.isascii() and n for n in names),
+               "cyrillic": any("\u0400" <= ch <= "\u04ff" for n in names for ch in n),
+               "greek": any("\u0370" <= ch <= "\u03ff" for n in names for ch in n),
+               "arabic": any("\u0600" <= ch <= "\u06ff" for n in names for ch in n)}
+    assert all(scripts.values()), scripts
+    payments = [c["data"] for c in pulls[0] if c["kind"] == "payment"]
+    assert {p["method"] for p in payments} == {"card", "bank_wire", "e_wallet", "crypto"}
+    assert {"completed", "failed"} <= {p["status"] for p in payments}
+    assert any(p["third_party"] for p in payments)
+    clients = [c["data"] for c in pulls[0] if c["kind"] == "client"]
+    assert any(c["referral_code"] for c in clients)
+    accounts = [c["data"] for c in pulls[0] if c["kind"] == "account"]
+    assert len({a["currency"] for a in accounts}) >= 3 and len({a["group"] for a in accounts}) > 3
+
+
+def test_data_and_cursors_survive_restarts_and_kills(own_sandbox: list[Sandbox],
+                                                     tmp_path: Path) -> None:
+    box = Sandbox(tmp_path / "gw", clients=100).start()
+    own_sandbox.append(box)
+    desk = box.desk("finance")
+    changes, cursor = desk.pull_all()
+    login = next(c["data"]["login"] for c in changes
+                 if c["kind"] == "account" and c["data"]["status"] == "active")
+    body = {"login": login, "operation": "deposit", "amount": "77.00"}
+    first = desk.command("balance-operation", body, key="restart-key-1", seq=1)
+    assert first.status_code == 200
+    # the control endpoint's restart: sockets close, the database is reopened
+    box.desk("admin").control("restart")
+    assert box.proc is not None and box.proc.stdout is not None
+    assert "restarted" in box.proc.stdout.readline()
+    again = box.desk("finance")
+    assert [c["id"] for c in again.pull_all(cursor=cursor)[0]] == \
+        [r["id"] for r in first.json()["records"]]
+    # a killed process loses nothing that was answered
+    box.stop(signal.SIGKILL)
+    box.start()
+    survivor = box.desk("finance", device=desk.device)
+    replay = survivor.command("balance-operation", body, key="restart-key-1", seq=1)
+    assert replay.json() == first.json() and replay.headers["Idempotent-Replayed"] == "true"
+    later, _ = survivor.pull_all(cursor=cursor)
+    assert [c["id"] for c in later] == [r["id"] for r in first.json()["records"]]
+    assert box.stop() == 0 and "stopped" in box.output
+
+
+def test_documents_are_encrypted_at_rest(own_sandbox: list[Sandbox], tmp_path: Path) -> None:
+    box = Sandbox(tmp_path / "gw", clients=20).start()
+    own_sandbox.append(box)
+    desk = box.desk("compliance")
+    scan = b"%PDF-1.4 PASSPORT-SCAN-MARKER " + bytes(range(256)) * 64
+    digest = hashlib.sha256(scan).hexdigest()
+    url = box.base + "/v1/documents/doc-1"
+    bad = desk.http.put(url, data=scan, headers={"X-Content-SHA256": "0" * 64,
+                                                 "Content-Type": "application/pdf"}, timeout=30)
+    assert bad.status_code == 422 and bad.json()["code"] == "checksum_mismatch"
+    put = desk.http.put(url, data=scan, headers={"X-Content-SHA256": digest,
+                                                 "Content-Type": "application/pdf"}, timeout=30)
+    assert put.status_code == 200 and put.json() == {"id": "doc-1", "sha256": digest,
+                                                     "size": len(scan)}
+    assert desk.http.put(url, data=scan, headers={"X-Content-SHA256": digest},
+                         timeout=30).status_code == 200  # same file again: fine
+    other = b"another file"
+    clash = desk.http.put(url, data=other, timeout=30,
+                          headers={"X-Content-SHA256": hashlib.sha256(other).hexdigest()})
+    assert clash.status_code == 409 and clash.json()["code"] == "document_exists"
+    got = box.desk("clerk").http.get(url, timeout=30)
+    assert got.content == scan and got.headers["X-Content-SHA256"] == digest
+    assert requests.get(url, timeout=10).status_code == 401
+    box.stop()
+    for f in (tmp_path / "gw").iterdir():
+        assert b"PASSPORT-SCAN-MARKER" not in f.read_bytes(), f"plaintext in {f.name}"
+        assert b"Market Street" not in f.read_bytes(), f"client data in clear in {f.name}"
+    assert (tmp_path / "gw" / "gateway.key").stat().st_mode & 0o077 == 0
+    vault = Vault(tmp_path / "gw" / "gateway.key")
+    store = SandboxStore(tmp_path / "gw" / "sandbox.db", vault.database_key)
+    _mime, _sha, _size, nonce, sealed = store.document("doc-1") or ("", "", 0, b"", b"")
+    assert b"PASSPORT-SCAN-MARKER" not in sealed
+    assert vault.open("doc-1", nonce, sealed) == scan
+    store.close()
+
+
+def test_tls(own_sandbox: list[Sandbox], tmp_path: Path) -> None:
+    box = Sandbox(tmp_path / "gw", "--tls", clients=20).start()
+    own_sandbox.append(box)
+    assert box.base.startswith("https://127.0.0.1:")
+    cert = str(tmp_path / "gw" / "tls-cert.pem")
+    assert requests.get(box.base + "/v1/info", verify=cert, timeout=10).status_code == 200
+    try:
+        requests.get(box.base + "/v1/info", timeout=10)  # an unknown certificate is refused
+        raise AssertionError("self-signed certificate accepted without pinning")
+    except requests.exceptions.SSLError:
+        pass
+
+
+def test_fault_flags_on_the_command_line(own_sandbox: list[Sandbox], tmp_path: Path) -> None:
+    box = Sandbox(tmp_path / "gw", "--error-rate", "1", clients=20).start()
+    own_sandbox.append(box)
+    r = requests.get(box.base + "/v1/info", timeout=10)
+    assert r.status_code == 503 and r.json()["code"] == "unavailable"
+    # signing in and the control switches stay reachable, so faults can be turned off
+    admin = box.desk("admin")
+    assert admin.get("/v1/changes").status_code == 503
+    assert admin.control("faults", {"error_rate": 0}, method="PUT")["error_rate"] == 0
+    assert admin.get("/v1/changes").status_code == 200
+
+
+def test_refuses_remote_listening_without_consent(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-m", "app", "sandbox", "--data", str(tmp_path),
+                          "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "--allow-remote" in run.stderr
+    bad = subprocess.run([sys.executable, "-m", "app", "sandbox", "--data", str(tmp_path),
+                          "--error-rate", "2"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "between 0 and 1" in bad.stderr
