@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from sync.contract import schemas as s
 from sync.contract import wire
@@ -134,14 +135,17 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
         epoch, _, seq = raw.rpartition("|")
         return epoch, int(seq)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ApiError(400, "cursor_invalid", "The sync cursor is damaged.") from exc
+        raise ApiError(410, "cursor_invalid",
+                       "The sync point is damaged; a full resync is needed.") from exc
 
 
 @router.get("/changes", response_model=s.ChangesPage,
-            responses={410: {"model": s.Error, "description": "Cursor expired or unknown"}},
+            responses={410: {"model": s.Error,
+                             "description": "Cursor damaged, unknown or expired: resync"}},
             summary="Everything that changed since a cursor, in server order")
 async def changes(g: GatewayDep, who: CallerDep,
-                  cursor: Annotated[str, Query(max_length=200)] = "",
+                  cursor: Annotated[str, Query(max_length=200, pattern=r"^[A-Za-z0-9_-]*$")
+                                    ] = "",
                   limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> Response:
     epoch = g.store.meta("epoch")
     after = 0
@@ -171,7 +175,8 @@ KindPath = Annotated[s.Kind, Path()]  # type: ignore[valid-type]
 @router.get("/records/{kind}/{record_id}", response_model=s.Change,
             responses={404: {"model": s.Error, "description": "No such record"}},
             summary="One record as the gateway has it now")
-async def record(kind: KindPath, record_id: Annotated[str, Path(max_length=64)],
+async def record(kind: KindPath,
+                 record_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")],
                  g: GatewayDep, who: CallerDep) -> Response:
     found = g.store.get(kind.value, record_id)
     if found is None:
@@ -194,7 +199,7 @@ def run_command(g: Gateway, who: Caller, name: str, body: BaseModel, key: str, d
                 roles: frozenset[str] | None = None) -> Response:
     """Apply a command at most once per idempotency key; replay the stored answer."""
     if device != who.device:
-        raise ApiError(422, "device_mismatch",
+        raise ApiError(403, "device_mismatch",
                        "X-Device-Id is not the device this session signed in from.")
     digest = body_digest(name, body)
     stored = g.store.stored_result(key)
@@ -371,6 +376,15 @@ def _first_problem(errors: Any) -> str:
     return f"{first['field'] or 'The request'}: {first['problem']}"
 
 
+def allowed_methods(request: Request) -> set[str]:
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return methods
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
@@ -384,7 +398,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        response = error_response(exc.status_code, code, str(exc.detail))
+        if exc.status_code == 405:  # Starlette names only the first route's methods
+            response.headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
+        return response
 
     async def crashed(request: Request, exc: Exception) -> Response:
         log.error("gateway error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -398,7 +415,22 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
 
 
-def create_app(g: Gateway) -> FastAPI:
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus one schema per shared record kind, which travel as the
+    free-form `data` of put-record and of changes but are validated against these."""
+    if app.openapi_schema is None:
+        doc = FastAPI.openapi(app)
+        components = doc.setdefault("components", {}).setdefault("schemas", {})
+        for kind, model in s.OWNED_SCHEMAS.items():
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schema["description"] = f"The data of a `{kind}` record."
+            components.update(schema.pop("$defs", {}))
+            components[f"Record_{kind}"] = schema
+        app.openapi_schema = doc
+    return app.openapi_schema
+
+
+def create_app(g: Gateway | None) -> FastAPI:
     from sync.sandbox.control import router as control_router
 
     app = FastAPI(title="Backdesk gateway", version="1.0.0",
@@ -413,4 +445,5 @@ def create_app(g: Gateway) -> FastAPI:
     app.include_router(router)
     app.include_router(control_router)
     app.add_api_websocket_route("/v1/stream", stream)
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

@@ -59,8 +59,10 @@ def test_changes_made_while_paging_arrive_once_with_the_latest_version(
 
 def test_cursor_errors_are_distinct(sandbox: Sandbox) -> None:
     desk = sandbox.desk()
-    damaged = desk.get("/v1/changes", cursor="%%not-a-cursor")
-    assert damaged.status_code == 400 and damaged.json()["code"] == "cursor_invalid"
+    damaged = desk.get("/v1/changes", cursor="not-a-cursor")
+    assert damaged.status_code == 410 and damaged.json()["code"] == "cursor_invalid"
+    garbage = desk.get("/v1/changes", cursor="%%")
+    assert garbage.status_code == 422 and garbage.json()["code"] == "invalid_request"
     head = desk.get("/v1/info").json()
     future = base64.urlsafe_b64encode(f"{head['epoch']}|{head['head_seq'] + 10**6}".encode())
     r = desk.get("/v1/changes", cursor=future.decode().rstrip("="))
