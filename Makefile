@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 DEMO_WORKSPACE ?= .demo-workspace
 DEMO_PASSWORD ?= demo-password
 
-.PHONY: run test lint bench python-check system-deps-run system-deps-test clean
+.PHONY: run test lint bench contract sandbox python-check system-deps-run system-deps-test clean
 
 python-check:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -44,6 +44,15 @@ test: system-deps-test $(INSTALLED) lint
 bench: $(INSTALLED)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/store.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
+	$(BIN)/python bench/gateway.py
+
+# Rewrite sync/contract/openapi.json after changing the gateway API.
+contract: $(INSTALLED)
+	$(BIN)/python -m sync.sandbox.openapi
+
+# The sandbox broker gateway on its own, on loopback (Ctrl+C stops it).
+sandbox: $(INSTALLED)
+	$(BIN)/backdesk sandbox --data .sandbox
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info .sandbox

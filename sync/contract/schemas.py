@@ -37,7 +37,7 @@ class Error(BaseModel):
 
 class Change(BaseModel):
     seq: int = Field(description="Position in the changes feed.")
-    kind: Kind  # type: ignore[valid-type]
+    kind: Kind
     id: str
     version: int = Field(ge=1)
     deleted: bool = Field(description="A tombstone: the record no longer exists.")
@@ -107,7 +107,7 @@ class WithdrawalDecision(Strict):
 
 
 class PutRecord(Strict):
-    kind: OwnedKind  # type: ignore[valid-type]
+    kind: OwnedKind
     id: RecordId = Field(description="Chosen by the desk that creates it (a UUID).")
     base_version: int = Field(ge=0, description="0 to create; else the version edited.")
     deleted: bool = False

@@ -169,7 +169,7 @@ async def changes(g: GatewayDep, who: CallerDep,
     return Response(body, media_type="application/json")
 
 
-KindPath = Annotated[s.Kind, Path()]  # type: ignore[valid-type]
+KindPath = Annotated[s.Kind, Path()]
 
 
 @router.get("/records/{kind}/{record_id}", response_model=s.Change,

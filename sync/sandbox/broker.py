@@ -22,7 +22,7 @@ FRAME_FOR_KIND = {"deal": "deal.added", "account_state": "account_state.changed"
 IN_FLIGHT = ("requested", "approved", "pending", "processing")
 
 
-class Refusal(Exception):  # noqa: N818 - a business answer, not a crash
+class Refusal(Exception):
     """A command the broker's rules refuse; becomes an error response."""
 
     def __init__(self, status: int, code: str, message: str,
@@ -279,7 +279,7 @@ class Broker:
     def in_flight_payments(self) -> list[str]:
         marks = ",".join("?" * len(IN_FLIGHT))
         return [row[0] for row in self.store.db.execute(
-            f"SELECT id FROM records WHERE kind = 'payment' AND deleted = 0 "  # noqa: S608
+            f"SELECT id FROM records WHERE kind = 'payment' AND deleted = 0 "
             f"AND json_extract(body, '$.status') IN ({marks}) ORDER BY seq", IN_FLIGHT)]
 
     def is_final(self, status: str) -> bool:

@@ -32,7 +32,7 @@ DESK_USERS = (("admin", "admin", "Ada Admin"), ("manager", "manager", "Max Manag
               ("finance2", "finance_officer", "Felix Finance"),
               ("compliance", "compliance_officer", "Cora Compliance"),
               ("clerk", "clerk", "Clara Clerk"), ("clerk2", "clerk", "Carl Clerk"))
-SANDBOX_PASSWORD = "sandbox"  # every desk user's password on the sandbox gateway
+SANDBOX_PASSWORD = "sandbox"  # noqa: S105 - documented demo password of a simulator
 
 
 def client_id(n: int) -> str:
@@ -152,7 +152,7 @@ class Builder:
         steps = ["pending", "processing", "completed"] if direction == "deposit" else \
             ["requested", "approved", "processing", "completed"]
         if status not in steps:
-            steps = steps[:-1] + [status]
+            steps = [*steps[:-1], status]
         history = [{"status": s, "at_ms": when + i * 60_000, "note": ""}
                    for i, s in enumerate(steps)]
         third_party = direction == "deposit" and rng.random() < 0.03

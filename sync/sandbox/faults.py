@@ -21,7 +21,7 @@ from sync.sandbox.stream import StreamFaults
 EXEMPT = ("/v1/control", "/v1/openapi.json", "/v1/auth/")
 
 
-class ResponseDropped(Exception):  # noqa: N818 - a deliberate fault, not a bug
+class ResponseDropped(Exception):
     """Raised after the response headers went out: the server cuts the connection."""
 
 

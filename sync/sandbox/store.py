@@ -236,7 +236,7 @@ class SandboxStore:
                                   (upto_seq,))
             horizon = max(int(self.meta("horizon", "0")), upto_seq)
             self.set_meta("horizon", horizon)
-        return cur.rowcount
+        return int(cur.rowcount)
 
     # -- idempotent commands --------------------------------------------------------------
 

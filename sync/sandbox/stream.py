@@ -66,13 +66,16 @@ class StreamHub:
             return None
         return self.frames[seq + 1 - self.first:]
 
-    async def wait(self, timeout: float) -> None:
+    async def wait(self, timeout: float, unless: asyncio.Task[None]) -> None:
+        """Until frames arrive, `timeout` passes or the `unless` task ends."""
         if self._changed is None:
             self._changed = asyncio.Event()
+        waiter = asyncio.ensure_future(self._changed.wait())
         try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except TimeoutError:
-            pass
+            await asyncio.wait({waiter, unless}, timeout=timeout,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
 
 
 @dataclass
@@ -141,8 +144,8 @@ class StreamSession:
                 return
             if not frames:
                 before = hub.seq
-                await hub.wait(self.heartbeat_s)
-                if hub.seq == before:
+                await hub.wait(self.heartbeat_s, unless=reader)
+                if hub.seq == before and not reader.done():
                     await self.send(self.heartbeat())
                 continue
             last += len(frames)

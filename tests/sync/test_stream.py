@@ -47,7 +47,7 @@ def test_resume_replays_exactly_the_missed_frames(own_sandbox: list[Sandbox],
     box = Sandbox(tmp_path / "gw", clients=200).start()
     own_sandbox.append(box)
     desk = box.desk()
-    ws, hello, _ = open_stream(desk, {"type": "subscribe"})
+    ws, _, _ = open_stream(desk, {"type": "subscribe"})
     desk.control("advance", {"steps": 5})
     seen = frames(ws, 40)
     ws.close()
