@@ -31,7 +31,8 @@ run: system-deps-run $(INSTALLED)
 	@test -f $(DEMO_WORKSPACE)/backdesk.db || \
 	  BACKDESK_PASSWORD=$(DEMO_PASSWORD) $(BIN)/backdesk --workspace $(DEMO_WORKSPACE) demo
 	@echo "Demo workspace: $(DEMO_WORKSPACE)   password: $(DEMO_PASSWORD)"
-	$(BIN)/backdesk --workspace $(DEMO_WORKSPACE)
+	@echo "Gateway: the built-in sandbox broker (data in .sandbox/, users admin, finance, ... password 'sandbox')"
+	$(BIN)/backdesk --workspace $(DEMO_WORKSPACE) gui --sandbox --sandbox-data .sandbox
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check app ui sync tests bench

@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="run the sandbox broker gateway on loopback (see --help)")
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
+    gui.add_argument("--gateway", metavar="URL", help="the broker's gateway")
+    gui.add_argument("--sandbox", action="store_true",
+                     help="start the built-in sandbox gateway and use it")
+    gui.add_argument("--sandbox-data", type=Path, help="where the sandbox keeps its data")
     for cmd in (init, demo, gui, passwd, audit, verify, settings):
         cmd.add_argument("--workspace", type=Path, default=argparse.SUPPRESS)
     return p
@@ -85,7 +89,11 @@ def run(argv: list[str]) -> int:
     if command == "gui":
         from ui.app import run_gui
 
-        return run_gui(folder, exit_after_show=getattr(args, "exit_after_show", False))
+        sandbox = getattr(args, "sandbox", False)
+        return run_gui(folder, exit_after_show=getattr(args, "exit_after_show", False),
+                       gateway_url=getattr(args, "gateway", None),
+                       sandbox_data=(getattr(args, "sandbox_data", None)
+                                     or default_sandbox_data()) if sandbox else None)
     if command == "init":
         from app.cli_password import ask
         from app.services.workspace import init_workspace

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from app.services.workspace import Desk, WorkspaceInfo, open_workspace, workspace_info
 from app.workspace.keys import workspace_exists
 from ui.dialogs.unlock import FirstRunDialog, UnlockDialog
+from ui.gateway_status import GatewayMonitor
 from ui.idle import IdleWatcher
 from ui.main_window import MainWindow
 from ui.theme import apply_theme
@@ -25,9 +26,11 @@ class Controller(QObject):
     unlocked = Signal()
     locked = Signal()
 
-    def __init__(self, folder: Path, settings: QSettings) -> None:
+    def __init__(self, folder: Path, settings: QSettings,
+                 gateway: GatewayMonitor | None = None) -> None:
         super().__init__()
         self.folder, self.settings = folder, settings
+        self.gateway = gateway or GatewayMonitor(None, None, self)
         self.worker = DbWorker()
         self.worker.start()
         self.desk: Desk | None = None
@@ -65,6 +68,8 @@ class Controller(QObject):
         assert self.desk is not None
         self.window = MainWindow(self.desk, info, self.worker, self.settings)
         self.window.lock_requested.connect(self.lock)
+        self.window.set_gateway_status(self.gateway.text)
+        self.gateway.changed.connect(self.window.set_gateway_status)
         self.window.show()
         app = QApplication.instance()
         self.idle = IdleWatcher(info.idle_lock_minutes * 60_000, self)
@@ -80,6 +85,7 @@ class Controller(QObject):
             return
         self._stop_idle()
         self.window.lock_requested.disconnect(self.lock)
+        self.gateway.changed.disconnect(self.window.set_gateway_status)
         self.window.close()  # saves the layout
         self.window.deleteLater()
         self.window = None
@@ -110,19 +116,25 @@ class Controller(QObject):
             desk, self.desk = self.desk, None
             self.worker.submit(desk.close)
         self.worker.stop()
+        self.gateway.stop()
         app = QApplication.instance()
         if app is not None:
             app.quit()
 
 
-def run_gui(folder: Path, *, exit_after_show: bool = False) -> int:
+def run_gui(folder: Path, *, exit_after_show: bool = False, gateway_url: str | None = None,
+            sandbox_data: Path | None = None) -> int:
+    """Open the desktop; `sandbox_data` starts the built-in sandbox gateway with it."""
     started = time.perf_counter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("Backdesk")
     app.setApplicationName("Backdesk")
     apply_theme(app)
-    controller = Controller(folder, QSettings())
+    gateway = GatewayMonitor(gateway_url, sandbox_data)
+    controller = Controller(folder, QSettings(), gateway)
+    gateway.setParent(controller)
+    gateway.start()
     app.aboutToQuit.connect(controller.shutdown)
     app.lastWindowClosed.connect(controller.shutdown)
     if exit_after_show:

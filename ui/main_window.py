@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
                                 "No alerts: monitoring has raised nothing to look at.")),
             ("Reports", ReportsPage),
             ("Audit", lambda: AuditPage(desk, worker)),
-            ("Sync", lambda: SyncPage(desk, worker)),
+            ("Sync", lambda: SyncPage(desk, worker, self.gateway_text)),
         ]
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -74,13 +74,21 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.user_label = QLabel(f"{desk.actor.full_name} · {desk.actor.role.label}")
-        self.sync_label = QLabel("Offline — no gateway configured")
+        self.gateway_text = "Offline — no gateway configured"
+        self.sync_label = QLabel(self.gateway_text)
         self.sync_label.setObjectName("syncStatus")
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.sync_label)
         self._shortcuts()
         self.restore_layout()
         self.nav.setCurrentRow(int(str(settings.value("window/part", 0))))
+
+    def set_gateway_status(self, text: str) -> None:
+        self.sync_label.setText(text)
+        for page in self.pages.values():
+            if isinstance(page, SyncPage):
+                page.set_gateway_status(text)
+        self.gateway_text = text
 
     # -- parts -----------------------------------------------------------------
     def show_part(self, row: int) -> None:

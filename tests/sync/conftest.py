@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,8 +14,9 @@ import pytest
 import requests
 import websocket
 
+from sync.sandbox.process import SandboxProcess
+
 AS_OF = "2026-11-01"
-STARTUP_S = 60
 
 
 @dataclass
@@ -71,44 +69,31 @@ class Desk:
                                            timeout=timeout, skip_utf8_validation=True)
 
 
-class Sandbox:
+class Sandbox(SandboxProcess):
+    """A gateway for one test: paused clock (tests drive it), fixed history day."""
+
     def __init__(self, data: Path, *args: str, clients: int = 300) -> None:
-        self.data, self.args, self.clients = data, list(args), clients
-        self.proc: subprocess.Popen[str] | None = None
-        self.base = ""
-        self.built_line = ""
-        self.port = 0
+        super().__init__(data, "--tick", "0", "--clients", str(clients), "--as-of", AS_OF,
+                         *args)
+        self.clients = clients
         self.desks: list[Desk] = []
 
-    def start(self) -> Sandbox:
-        port = ["--port", str(self.port)]
-        cmd = [sys.executable, "-m", "app", "sandbox", "--data", str(self.data), *port,
-               "--tick", "0", "--clients", str(self.clients), "--as-of", AS_OF, *self.args]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        assert self.proc.stdout is not None
-        lines = []
-        for line in self.proc.stdout:
-            lines.append(line)
-            if line.startswith("Built"):
-                self.built_line = line
-            if "listening on" in line:
-                self.base = line.split("listening on ")[1].split()[0]
-                self.port = int(self.base.rsplit(":", 1)[1])
-                return self
-        raise AssertionError("sandbox did not start:\n" + "".join(lines))
+    @property
+    def base(self) -> str:
+        return self.url
 
-    def stop(self, sig: int = signal.SIGINT) -> int:
-        assert self.proc is not None
+    @property
+    def built_line(self) -> str:
+        return next((line for line in self.lines if line.startswith("Built")), "")
+
+    def start(self) -> Sandbox:  # type: ignore[override]
+        super().start()
+        return self
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> int:
         for desk in self.desks:
             desk.http.close()
-        self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=30)
-        assert self.proc.stdout is not None
-        self.output = self.proc.stdout.read()
-        self.proc.stdout.close()
-        self.proc = None
-        return code
+        return super().stop(sig, timeout)
 
     def desk(self, user: str = "admin", device: str | None = None) -> Desk:
         device = device or f"desk-{uuid.uuid4().hex[:12]}"
@@ -134,8 +119,7 @@ def own_sandbox(tmp_path: Path) -> Iterator[list[Sandbox]]:
     boxes: list[Sandbox] = []
     yield boxes
     for box in boxes:
-        if box.proc is not None:
-            box.stop(signal.SIGKILL)
+        box.stop(signal.SIGKILL)
 
 
 def frames(ws: websocket.WebSocket, n: int) -> list[dict[str, Any]]:

@@ -67,7 +67,7 @@ def test_cursor_errors_are_distinct(sandbox: Sandbox) -> None:
     future = base64.urlsafe_b64encode(f"{head['epoch']}|{head['head_seq'] + 10**6}".encode())
     r = desk.get("/v1/changes", cursor=future.decode().rstrip("="))
     assert r.status_code == 410 and r.json()["code"] == "cursor_unknown"
-    other = base64.urlsafe_b64encode(b"another-history|5").decode()
+    other = base64.urlsafe_b64encode(b"another-history|5").decode().rstrip("=")
     r = desk.get("/v1/changes", cursor=other)
     assert r.status_code == 410 and r.json()["code"] == "cursor_unknown"
     assert "resync" in r.json()["message"]

@@ -1,4 +1,4 @@
-"""Sync: connection state and the outbox. The engine itself arrives with the sync issue."""
+"""Sync: the gateway's state and the outbox."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from ui.worker import DbWorker
 
 
 class SyncPage(QWidget):
-    def __init__(self, desk: Desk, worker: DbWorker, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, worker: DbWorker, gateway_text: str,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = QLabel("Offline: no gateway is configured for this workspace. Everything "
-                            "works on local data; commands you make wait in the outbox below.")
+        self.state = QLabel()
+        self.set_gateway_status(gateway_text)
         self.state.setObjectName("syncState")
         self.state.setWordWrap(True)
         self.list = ListPage("Outbox", catalogue.OUTBOX, desk.store, worker,
@@ -23,6 +24,10 @@ class SyncPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.state)
         layout.addWidget(self.list, 1)
+
+    def set_gateway_status(self, text: str) -> None:
+        self.state.setText(f"{text}. Everything works on local data; commands you make wait "
+                           "in the outbox below until they are sent.")
 
     def refresh(self) -> None:
         self.list.refresh()

@@ -1,0 +1,52 @@
+"""The desktop with the built-in sandbox gateway: started off the UI thread, shown in
+the status bar and the Sync part, stopped with the app."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from tests.conftest import PASSWORD
+from tests.ui.conftest import not_blank
+from tests.ui.test_shell import SHOTS, _unlock
+from ui.app import Controller
+from ui.gateway_status import GatewayMonitor
+
+
+def test_built_in_sandbox_shows_online_and_stops_with_the_app(
+        qtbot, demo_folder: Path, settings: QSettings, tmp_path: Path) -> None:
+    monitor = GatewayMonitor(None, tmp_path / "sandbox")
+    controller = Controller(demo_folder, settings, monitor)
+    monitor.start()
+    assert monitor.text.startswith("Starting")  # returned at once: the UI did not wait
+    controller.start()
+    with qtbot.waitSignal(controller.unlocked, timeout=15000):
+        _unlock(qtbot, controller, PASSWORD)
+    window = controller.window
+    assert window is not None
+    qtbot.waitUntil(lambda: window.sync_label.text().startswith("Online"), timeout=60000)
+    assert "Sandbox Markets Ltd" in window.sync_label.text()
+    page = window.part("Sync")
+    assert page.state.text().startswith("Online: Sandbox Markets Ltd")
+    window.resize(1280, 800)
+    qtbot.wait(100)
+    window.grab().save(str(SHOTS / "sync_online.png"))
+    assert not_blank(SHOTS / "sync_online.png") > 20
+    sandbox = monitor.sandbox
+    assert sandbox is not None and sandbox.running
+    controller.shutdown()
+    assert not sandbox.running and not monitor.net.isRunning()
+    assert "stopped" in sandbox.output
+
+
+def test_unreachable_gateway_reads_offline(qtbot, tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monitor = GatewayMonitor(f"http://127.0.0.1:{port}", None)
+    with qtbot.waitSignal(monitor.changed, timeout=15000) as signal:
+        monitor.start()
+    monitor.stop()
+    assert signal.args == [f"Offline: the gateway at http://127.0.0.1:{port} does not answer"]
