@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.demo import market
-from app.demo.names import COMPANY_STEMS, COMPANY_WORDS, COUNTRY_WEIGHTS, MAIL_HOSTS, POOLS
+from app.demo.names import (
+    COMPANY_STEMS,
+    COMPANY_WORDS,
+    COUNTRY_WEIGHTS,
+    MAIL_HOSTS,
+    PHONE_PREFIX,
+    POOLS,
+)
 from app.errors import ValidationFailed
 from app.models import crm, partners, trading
 from app.models.users import Role, User
@@ -28,8 +35,6 @@ from app.services.workspace import Desk
 from app.text import fold
 from app.workspace.bulk import insert_rows
 
-PHONE_PREFIX = {"GB": "44", "DE": "49", "FR": "33", "ES": "34", "PL": "48", "CY": "357",
-                "GR": "30", "RU": "7", "UA": "380", "AE": "971", "EG": "20", "ZA": "27"}
 STATUSES = [("lead", 8), ("registered", 10), ("kyc_pending", 7), ("verified", 10),
             ("active", 50), ("dormant", 12), ("closed", 3)]
 TRADING_STATUSES = {"verified", "active", "dormant", "closed"}

@@ -59,3 +59,7 @@ COMPANY_STEMS = ("Aegean", "Northwind", "Blue Harbour", "Limassol", "Cedar", "Ba
                  "Sahara", "Orion", "Atlas", "Meridian", "Kestrel", "Danube")
 
 MAIL_HOSTS = ("example.com", "example.org", "example.net", "mail.example")
+
+# International dialling codes of the countries above.
+PHONE_PREFIX = {"GB": "44", "DE": "49", "FR": "33", "ES": "34", "PL": "48", "CY": "357",
+                "GR": "30", "RU": "7", "UA": "380", "AE": "971", "EG": "20", "ZA": "27"}

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from app.demo.names import COMPANY_STEMS, COMPANY_WORDS, COUNTRY_WEIGHTS, POOLS
+from app.demo.names import COMPANY_STEMS, COMPANY_WORDS, COUNTRY_WEIGHTS, PHONE_PREFIX, POOLS
 from sync.contract.wire import lots, money, price
 from sync.sandbox import market
 from sync.sandbox.market import SYMBOLS, Symbol
@@ -22,8 +22,6 @@ DAY_MS = 86_400_000
 HISTORY_DAYS = 365
 FIRST_CLIENT, FIRST_LOGIN, FIRST_TICKET, FIRST_POSITION = 1_000_001, 500_001, 10_000_001, 1
 EUR_COUNTRIES = {"DE", "FR", "ES", "GR", "CY"}
-PHONE_PREFIX = {"GB": "44", "DE": "49", "FR": "33", "ES": "34", "PL": "48", "CY": "357",
-                "GR": "30", "RU": "7", "UA": "380", "AE": "971", "EG": "20", "ZA": "27"}
 PROVIDERS = {"card": ("Stripe", "Checkout.com", "Nuvei"), "bank_wire": ("SEPA", "SWIFT"),
              "e_wallet": ("Skrill", "Neteller"), "crypto": ("BitGo", "Fireblocks")}
 METHOD_WEIGHTS = (("card", 55), ("bank_wire", 25), ("e_wallet", 12), ("crypto", 8))
