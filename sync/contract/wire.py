@@ -31,7 +31,7 @@ BALANCE_OPERATIONS = ("deposit", "withdrawal", "credit", "credit_out", "correcti
 
 # Stream frame types that carry a seq.
 FRAME_TYPES = ("deal.added", "position.changed", "position.closed", "account_state.changed",
-               "payment.status_changed", "price.tick")
+               "payment.status_changed", "changes.available", "price.tick")
 
 
 def money(minor: int, exponent: int = 2) -> str:

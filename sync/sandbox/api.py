@@ -71,7 +71,9 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
     return Response(body, status_code=status, media_type="application/json")
 
 
-def gateway(request: Request) -> Gateway:
+# Dependencies are `async def` too: FastAPI runs plain `def` ones in a thread pool,
+# and the sandbox database belongs to the event loop thread alone.
+async def gateway(request: Request) -> Gateway:
     g: Gateway = request.app.state.gateway
     return g
 
@@ -85,12 +87,12 @@ class Caller:
     device: str
 
 
-def caller(request: Request,
+async def caller(request: Request,
            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
            ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(401, "unauthorized", "Sign in to the gateway first.")
-    found = gateway(request).store.session_device(credentials.credentials)
+    found = (await gateway(request)).store.session_device(credentials.credentials)
     if found is None:
         raise ApiError(401, "unauthorized", "Your gateway session has expired; sign in again.")
     return Caller(*found)
@@ -164,6 +166,10 @@ async def changes(g: GatewayDep, who: CallerDep,
     if more:
         items = items[:limit]
         last = int(items[-1][7:items[-1].index(",")])  # '{"seq":N,...'
+    else:
+        # Nothing lies between the last row and the head (compaction may have removed
+        # tombstones there): the caller is up to date with the head, not just the row.
+        last = max(last, g.store.head)
     body = (f'{{"changes":[{",".join(items)}],"next_cursor":"{encode_cursor(epoch, last)}",'
             f'"has_more":{"true" if more else "false"}}}')
     return Response(body, media_type="application/json")
@@ -197,37 +203,48 @@ def body_digest(name: str, body: BaseModel) -> str:
 def run_command(g: Gateway, who: Caller, name: str, body: BaseModel, key: str, device: str,
                 device_seq: int, apply: Callable[[], list[Record]],
                 roles: frozenset[str] | None = None) -> Response:
-    """Apply a command at most once per idempotency key; replay the stored answer."""
+    """Apply a command at most once per idempotency key; replay the stored answer.
+
+    Every answer the command itself gives (success, a refusal by role, order or the
+    broker's rules) is stored under the key. Requests that never reach it (schema
+    errors, a token from another device) are answered without being stored.
+    """
     if device != who.device:
         raise ApiError(403, "device_mismatch",
                        "X-Device-Id is not the device this session signed in from.")
+    # Sequences and keys belong to a user on a device, so nobody can jam another desk.
+    sender = f"{who.user.username}@{device}"
     digest = body_digest(name, body)
     stored = g.store.stored_result(key)
     if stored is not None:
-        if stored.body_sha256 != digest or stored.device != device:
+        if stored.body_sha256 != digest or stored.device != sender:
             raise ApiError(422, "idempotency_key_reused",
                            "This idempotency key was used for a different command.")
         return Response(stored.response, status_code=stored.status,
                         media_type="application/json", headers={"Idempotent-Replayed": "true"})
-    if roles is not None and who.user.role not in roles:
-        raise ApiError(403, "forbidden",
-                       f"A {who.user.role.replace('_', ' ')} cannot {name.replace('-', ' ')}.")
-    last = g.store.last_device_seq(device)
-    if device_seq <= last:
-        raise ApiError(422, "device_seq_out_of_order",
-                       f"Commands from this desk must arrive in order (got {device_seq} "
-                       f"after {last}).", last_seq=last)
+
+    def checked() -> list[Record]:
+        if roles is not None and who.user.role not in roles:
+            raise Refusal(403, "forbidden", f"A {who.user.role.replace('_', ' ')} cannot "
+                                            f"{name.replace('-', ' ')}.")
+        last = g.store.last_device_seq(sender)
+        if device_seq <= last:
+            raise Refusal(422, "device_seq_out_of_order",
+                          f"Commands from this desk must arrive in order (got {device_seq} "
+                          f"after {last}).", last_seq=last)
+        return apply()
+
     try:
         with g.broker.transaction():
-            records = apply()
+            records = checked()
             text = f'{{"command":"{name}","records":[{",".join(map(change_json, records))}]}}'
-            g.store.store_result(key, device, device_seq, name, digest, 200, text)
+            g.store.store_result(key, sender, device_seq, name, digest, 200, text)
         return Response(text, media_type="application/json")
     except Refusal as refusal:
         refused = error_response(refusal.status, refusal.code, refusal.message,
                                  refusal.details, refusal.current)
         with g.store.tx():  # a refusal is an answer too: the same key replays it
-            g.store.store_result(key, device, device_seq, name, digest, refusal.status,
+            g.store.store_result(key, sender, device_seq, name, digest, refusal.status,
                                  bytes(refused.body).decode())
         return refused
 
@@ -278,19 +295,21 @@ async def withdrawal_decision(body: s.WithdrawalDecision, g: GatewayDep, who: Ca
              summary="Create, change or delete a shared back office record")
 async def put_record(body: s.PutRecord, g: GatewayDep, who: CallerDep, key: IdempotencyKey,
                      device: DeviceId, seq: DeviceSeq) -> Response:
-    data: dict[str, Any] | None = None
-    if not body.deleted:
-        if body.data is None:
-            raise ApiError(422, "invalid_request", "A record that is not deleted needs data.")
-        try:
-            data = s.OWNED_SCHEMAS[body.kind.value].model_validate(body.data).model_dump(
-                mode="json")
-        except ValidationError as exc:
-            raise ApiError(422, "invalid_record", _first_problem(exc.errors()),
-                           errors=_problems(exc.errors())) from exc
-    return run_command(g, who, "put-record", body, key, device, seq,
-                       lambda: g.broker.put_record(body.kind.value, body.id,
-                                                   body.base_version, body.deleted, data))
+    def apply() -> list[Record]:
+        data: dict[str, Any] | None = None
+        if not body.deleted:
+            if body.data is None:
+                raise Refusal(422, "invalid_record", "A record that is not deleted needs data.")
+            try:
+                data = s.OWNED_SCHEMAS[body.kind.value].model_validate(body.data).model_dump(
+                    mode="json")
+            except ValidationError as exc:
+                raise Refusal(422, "invalid_record", _first_problem(exc.errors()),
+                              errors=_problems(exc.errors())) from exc
+        return g.broker.put_record(body.kind.value, body.id, body.base_version, body.deleted,
+                                   data, who.user)
+
+    return run_command(g, who, "put-record", body, key, device, seq, apply)
 
 
 # -- document files --------------------------------------------------------------------------
@@ -357,7 +376,7 @@ async def stream(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_UNAUTHORIZED)
         return
     session = StreamSession(websocket, g.hub, g.faults.stream, g.heartbeat_s,
-                            lambda: g.store.head, g.rng)
+                            lambda: g.store.head, g.rng, g.store.meta("epoch"))
     await session.run()
 
 

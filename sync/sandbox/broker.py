@@ -14,7 +14,7 @@ from typing import Any
 
 from sync.contract import wire
 from sync.contract.wire import money, parse_money
-from sync.sandbox.store import Record, SandboxStore, dumps, now_ms
+from sync.sandbox.store import DeskUser, Record, SandboxStore, dumps, now_ms
 from sync.sandbox.stream import StreamHub
 
 FRAME_FOR_KIND = {"deal": "deal.added", "account_state": "account_state.changed",
@@ -30,6 +30,38 @@ class Refusal(Exception):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.current, self.details = current, details
+
+
+# Fields that say who did something: a desk may only ever write its own user there.
+SIGNED_FIELDS = {"note": ("author",), "kyc_case": ("decided_by",),
+                 "kyc_document": ("reviewed_by",), "screening_review": ("reviewed_by",),
+                 "approval": ("prepared_by", "decided_by"), "commission_run": ("prepared_by",),
+                 "payout": ("prepared_by", "approved_by")}
+# Maker-checker: (preparer field, decider field) that must be different people.
+FOUR_EYES = {"approval": ("prepared_by", "decided_by"), "payout": ("prepared_by", "approved_by")}
+CHECKER_ROLES = frozenset({"compliance_officer", "finance_officer", "manager", "admin"})
+
+
+def check_signatures(kind: str, data: dict[str, Any], before: dict[str, Any] | None,
+                     user: DeskUser) -> None:
+    for name in SIGNED_FIELDS.get(kind, ()):
+        value = data.get(name)
+        if value is not None and value != (before or {}).get(name) and value != user.username:
+            raise Refusal(403, "signature_mismatch",
+                          f"Only {value} can sign this {kind.replace('_', ' ')} as "
+                          f"{name.replace('_', ' ')}.", field=name)
+    if kind in FOUR_EYES:
+        maker, checker = FOUR_EYES[kind]
+        decided = data.get(checker)
+        if decided is not None and decided != (before or {}).get(checker):
+            if decided == data.get(maker):
+                raise Refusal(403, "four_eyes",
+                              "Whoever prepared this cannot also approve it: a second "
+                              "person must decide.")
+            if user.role not in CHECKER_ROLES:
+                raise Refusal(403, "forbidden",
+                              f"A {user.role.replace('_', ' ')} cannot decide a "
+                              f"{kind.replace('_', ' ')}.")
 
 
 def change_json(r: Record) -> str:
@@ -155,14 +187,24 @@ class Broker:
             "comment": comment[:64]})
 
     def move_money(self, login: int, action: str, amount: int, comment: str, *,
-                   credit: bool = False, reason: str = "DEALER") -> list[Record]:
-        """A balance or credit deal and the account state it changes."""
-        self.usable(login)
+                   credit: bool = False, reason: str = "DEALER",
+                   returning: bool = False) -> list[Record]:
+        """A balance or credit deal and the account state it changes.
+
+        A debit may take neither money the client does not have (the balance, or the
+        credit) nor margin that open positions use. `returning` is for money that
+        goes back to the client (a failed withdrawal): it moves even on a disabled
+        account.
+        """
+        if not returning:
+            self.usable(login)
         state = self.state(login)
         if amount < 0:
-            available = state.credit if credit else state.free_margin
+            own = state.credit if credit else state.balance
+            available = max(min(own, state.free_margin), 0)
             if available < -amount:
-                what = "credit" if credit else "free margin"
+                what = "of credit that free margin allows" if credit else \
+                    "free to take out (free margin, credit excluded)"
                 raise Refusal(
                     422, "insufficient_credit" if credit else "insufficient_free_margin",
                     f"Account {login} has {money(available)} {state.currency} {what}; "
@@ -256,8 +298,10 @@ class Broker:
         return self.write("payment", payment_id, p)
 
     def put_record(self, kind: str, rid: str, base_version: int, deleted: bool,
-                   data: dict[str, Any] | None) -> list[Record]:
+                   data: dict[str, Any] | None, user: DeskUser) -> list[Record]:
         current = self.store.get(kind, rid)
+        if data is not None:
+            check_signatures(kind, data, current.data if current else None, user)
         if base_version == 0 and current is not None:
             raise Refusal(409, "version_conflict",
                           f"A {kind.replace('_', ' ')} with id {rid} already exists.",

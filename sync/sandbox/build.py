@@ -8,6 +8,7 @@ at a million deals, `json.dumps` per row would be a third of the build time.
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -149,7 +150,9 @@ class Builder:
         self.payment += 1
         steps = ["pending", "processing", "completed"] if direction == "deposit" else \
             ["requested", "approved", "processing", "completed"]
-        if status not in steps:
+        if status == "cancelled":
+            steps = ["pending", "cancelled"]
+        elif status not in steps:
             steps = [*steps[:-1], status]
         history = [{"status": s, "at_ms": when + i * 60_000, "note": ""}
                    for i, s in enumerate(steps)]
@@ -184,9 +187,10 @@ class Builder:
         when = acc.opened_ms + rng.randint(0, 3_600_000)
         self.fund(acc, rng.choice((250, 500, 1000, 2000, 5000, 10000, 25000)) * 100, when,
                   payments)
-        if rng.random() < 0.03:  # a deposit the provider declined: no deal, money never came
+        if rng.random() < 0.04:  # declined or abandoned deposits: no deal, no money came
             payments.append(("payment", *self.payment_record(
-                acc, "deposit", 50_000, when + 3_600_000, "failed", None)))
+                acc, "deposit", 50_000, when + 3_600_000,
+                rng.choice(("failed", "failed", "cancelled")), None)))
         trades = max(0, (n_deals - 1) // 2)
         step = span // (trades + 2)
         for _ in range(trades):
@@ -327,7 +331,8 @@ def build(store: SandboxStore, *, seed: int, clients: int, deals: int, as_of: da
         store.set_meta("seed", seed)
         store.set_meta("as_of", as_of.isoformat())
         store.set_meta("broker_name", broker_name)
-        store.set_meta("epoch", f"{seed}-{as_of.isoformat()}-{b.rng.getrandbits(32):08x}")
+        # Random on purpose: a rebuilt history must not accept cursors from the old one.
+        store.set_meta("epoch", f"{seed}-{as_of.isoformat()}-{secrets.token_hex(6)}")
         store.set_meta("next_client", FIRST_CLIENT + clients)
         store.set_meta("next_login", login)
         store.set_meta("next_ticket", b.ticket)

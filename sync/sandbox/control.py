@@ -14,10 +14,10 @@ from fastapi.responses import JSONResponse, Response
 from sync.sandbox.api import ApiError, Caller, Gateway, caller, gateway
 
 
-def admin(request: Request, who: Annotated[Caller, Depends(caller)]) -> Gateway:
+async def admin(request: Request, who: Annotated[Caller, Depends(caller)]) -> Gateway:
     if who.user.role != "admin":
         raise ApiError(403, "forbidden", "Only an admin may drive the sandbox.")
-    return gateway(request)
+    return await gateway(request)
 
 
 AdminGateway = Annotated[Gateway, Depends(admin)]

@@ -110,7 +110,10 @@ class Sandbox:
         while True:
             await asyncio.sleep(opts.tick_s or 1.0)
             if opts.tick_s:
-                g.sim.run(1)
+                try:
+                    g.sim.run(1)
+                except Exception:  # a broken step is rolled back; the broker lives on
+                    log.exception("simulation step %s failed", g.sim.step_no)
             if opts.restart_every_s and time.monotonic() - started > opts.restart_every_s:
                 self.request_restart()
                 return

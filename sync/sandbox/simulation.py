@@ -27,15 +27,24 @@ class Simulation:
         self.broker = broker
         store = broker.store
         self.seed = store.meta("seed")
-        saved = store.meta("prices")
-        self.prices: dict[str, int] = json.loads(saved) if saved else {
-            name: s.mid_e8 for name, s in SYMBOLS.items()}
+        self.prices: dict[str, int] = {}
         self.open: dict[int, list[int]] = {}
+        self.in_flight: list[str] = []
+        self.reload()
+
+    def reload(self) -> None:
+        """Rebuild what the simulation keeps in memory from the database, in creation
+        order, so a restarted sandbox goes on exactly as one that never stopped."""
+        store = self.broker.store
+        saved = store.meta("prices")
+        self.prices = json.loads(saved) if saved else {
+            name: s.mid_e8 for name, s in SYMBOLS.items()}
+        self.open = {}
         for pid, login in store.db.execute(
                 "SELECT id, json_extract(body, '$.login') FROM records "
-                "WHERE kind = 'position' AND deleted = 0"):
+                "WHERE kind = 'position' AND deleted = 0 ORDER BY CAST(id AS INTEGER)"):
             self.open.setdefault(int(login), []).append(int(pid))
-        self.in_flight = broker.in_flight_payments()
+        self.in_flight = self.broker.in_flight_payments()
 
     @property
     def step_no(self) -> int:
@@ -43,8 +52,12 @@ class Simulation:
 
     def run(self, steps: int) -> None:
         for _ in range(steps):
-            with self.broker.transaction():
-                self.step()
+            try:
+                with self.broker.transaction():
+                    self.step()
+            except BaseException:
+                self.reload()  # the step was rolled back; so is what it did in memory
+                raise
 
     def step(self) -> None:
         n = self.step_no
@@ -161,10 +174,11 @@ class Simulation:
         login = self.random_login(rng)
         if login is None:
             return
-        free = self.broker.state(login).free_margin
-        if free < 10_000:
+        state = self.broker.state(login)
+        withdrawable = min(state.free_margin, state.balance)  # credit is not theirs
+        if withdrawable < 10_000:
             return
-        self.new_payment(rng, login, "withdrawal", free // 3 // 100 * 100, "requested")
+        self.new_payment(rng, login, "withdrawal", withdrawable // 3 // 100 * 100, "requested")
 
     def new_payment(self, rng: random.Random, login: int, direction: str, amount: int,
                     status: str) -> None:
@@ -205,7 +219,9 @@ class Simulation:
                 if status in ("requested", "approved", "pending", "processing"):
                     still.append(pid)
                 continue
-            if status == "pending":
+            if status == "pending" and p["direction"] == "deposit" and rng.random() < 0.05:
+                b.set_payment_status(pid, p, "cancelled", "Cancelled by the client")
+            elif status == "pending":
                 b.set_payment_status(pid, p, "processing")
                 still.append(pid)
             elif rng.random() < 0.08:
@@ -230,7 +246,7 @@ class Simulation:
         b = self.broker
         if p["direction"] == "withdrawal":  # the money comes back to the account
             b.move_money(p["login"], "BALANCE", parse_money(p["amount"]),
-                         f"Withdrawal {pid} failed", reason="WITHDRAWAL")
+                         f"Withdrawal {pid} failed", reason="WITHDRAWAL", returning=True)
         b.set_payment_status(pid, p, "failed", "Declined by the provider")
 
     def chargeback(self, rng: random.Random) -> None:
@@ -248,10 +264,17 @@ class Simulation:
         account = b.account(p["login"])
         if account["status"] in ("disabled", "archived"):
             return
+        amount = parse_money(p["amount"])
+        if rng.random() < 0.3:  # the broker refunds it, if the client still has the money
+            try:
+                b.move_money(p["login"], "BALANCE", -amount, f"Refund {pid}", reason="REFUND")
+            except Refusal:
+                return
+            b.set_payment_status(pid, p, "refunded", "Refunded to the card")
+            return
         state = b.state(p["login"])
-        state.balance -= parse_money(p["amount"])  # a chargeback takes the money regardless
-        b.deal(p["login"], "CHARGE", -parse_money(p["amount"]), f"Chargeback {pid}",
-               reason="CHARGEBACK")
+        state.balance -= amount  # a chargeback takes the money even into a negative balance
+        b.deal(p["login"], "CHARGE", -amount, f"Chargeback {pid}", reason="CHARGEBACK")
         b.save_state(state)
         b.set_payment_status(pid, p, "charged_back", "Cardholder dispute")
 

@@ -113,7 +113,9 @@ class SandboxStore:
         self.db.executescript(SCHEMA)
         self._in_tx = False
         row = self.db.execute("SELECT max(seq) FROM records").fetchone()
-        self.head = int(row[0] or 0)
+        # Compaction may have removed the newest rows (tombstones): never hand out a
+        # seq a cursor may already have passed.
+        self.head = max(int(row[0] or 0), int(self.meta("horizon", "0")))
 
     def close(self) -> None:
         self.db.close()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from uvicorn.protocols.utils import ClientDisconnected
 
 from sync.sandbox.store import dumps
 
@@ -23,6 +24,8 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_RESUME_TOO_OLD = 4410
 CLOSE_PROTOCOL = 4400
 HELLO_TIMEOUT_S = 10.0
+# What sending to or reading from a socket whose desk has gone away raises.
+GONE = (WebSocketDisconnect, ClientDisconnected, ConnectionError, RuntimeError)
 
 
 class StreamHub:
@@ -89,8 +92,9 @@ class StreamSession:
     """One desk's socket. The protocol is in sync/contract/stream.md."""
 
     def __init__(self, ws: WebSocket, hub: StreamHub, faults: StreamFaults,
-                 heartbeat_s: float, head_seq: Callable[[], int], rng: random.Random) -> None:
-        self.ws, self.hub, self.faults = ws, hub, faults
+                 heartbeat_s: float, head_seq: Callable[[], int], rng: random.Random,
+                 epoch: str) -> None:
+        self.ws, self.hub, self.faults, self.epoch = ws, hub, faults, epoch
         self.heartbeat_s, self.head_seq, self.rng = heartbeat_s, head_seq, rng
         self.lock = asyncio.Lock()
         self.sent = 0
@@ -103,12 +107,28 @@ class StreamSession:
         return dumps({"type": "heartbeat", "stream_seq": self.hub.seq,
                       "head_seq": self.head_seq(), "time_ms": time.time_ns() // 1_000_000})
 
+    async def receive_text(self) -> str | None:
+        """The next text message; None for a binary one. Raises on disconnect."""
+        message = await self.ws.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        return text if isinstance(text, str) else None
+
     async def run(self) -> None:
-        hub = self.hub
-        await self.send(dumps({"type": "hello", "stream_seq": hub.seq, "oldest_seq": hub.oldest,
-                               "head_seq": self.head_seq(), "heartbeat_s": self.heartbeat_s}))
         try:
-            first = json.loads(await asyncio.wait_for(self.ws.receive_text(), HELLO_TIMEOUT_S))
+            await self.serve()
+        except GONE:
+            return  # the desk went away; it resumes from its last seq when it comes back
+
+    async def serve(self) -> None:
+        hub = self.hub
+        await self.send(dumps({"type": "hello", "epoch": self.epoch, "stream_seq": hub.seq,
+                               "oldest_seq": hub.oldest, "head_seq": self.head_seq(),
+                               "heartbeat_s": self.heartbeat_s}))
+        try:
+            text = await asyncio.wait_for(self.receive_text(), HELLO_TIMEOUT_S)
+            first = json.loads(text) if text is not None else None
         except (TimeoutError, ValueError):
             await self.refuse(CLOSE_PROTOCOL, "protocol_error",
                               "Expected a resume or subscribe message first.")
@@ -120,7 +140,8 @@ class StreamSession:
         last = hub.seq
         if first["type"] == "resume":
             from_seq = first.get("from_seq")
-            if not isinstance(from_seq, int) or from_seq < 0 or from_seq > hub.seq:
+            if (not isinstance(from_seq, int) or isinstance(from_seq, bool) or from_seq < 0
+                    or from_seq > hub.seq):
                 await self.refuse(CLOSE_PROTOCOL, "resume_invalid",
                                   "The resume point is not a seq this gateway has sent.")
                 return
@@ -182,14 +203,14 @@ class StreamSession:
     async def read(self) -> None:
         try:
             while True:
-                message = await self.ws.receive_text()
+                message = await self.receive_text()
                 try:
-                    kind = json.loads(message).get("type")
+                    kind = json.loads(message or "").get("type")
                 except (ValueError, AttributeError):
                     kind = None
                 if kind == "ping":
                     await self.send(dumps({"type": "pong", "stream_seq": self.hub.seq}))
-        except (WebSocketDisconnect, RuntimeError):
+        except GONE:
             return
 
     async def too_old(self, from_seq: int) -> None:

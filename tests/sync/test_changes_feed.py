@@ -94,5 +94,24 @@ def test_tombstones_and_expired_cursor(own_sandbox: list[Sandbox], tmp_path) -> 
     r = desk.get("/v1/changes", cursor=old_cursor)
     assert r.status_code == 410 and r.json()["code"] == "cursor_expired"
     # a full resync from scratch no longer carries the forgotten tombstone
-    fresh, _ = desk.pull_all(limit=5000)
+    fresh, up_to_date = desk.pull_all(limit=5000)
     assert ("note", "n-1") not in {(c["kind"], c["id"]) for c in fresh}
+    # after a restart, new changes still land beyond every cursor handed out
+    desk2.control("restart")
+    assert "restarted" in box.readline()
+    again = box.desk("clerk")
+    assert again.command("put-record", {"kind": "note", "id": "n-2", "base_version": 0,
+                                        "data": note}).status_code == 200
+    assert [c["id"] for c in again.pull_all(cursor=up_to_date)[0]] == ["n-2"]
+
+
+def test_a_rebuilt_history_refuses_old_cursors(own_sandbox: list[Sandbox],
+                                               tmp_path) -> None:  # type: ignore[no-untyped-def]
+    box = Sandbox(tmp_path / "gw", clients=30).start()
+    own_sandbox.append(box)
+    _, cursor = box.desk().pull_all()
+    box.stop()
+    rebuilt = Sandbox(tmp_path / "gw", "--rebuild", clients=30).start()
+    own_sandbox.append(rebuilt)
+    r = rebuilt.desk().get("/v1/changes", cursor=cursor)
+    assert r.status_code == 410 and r.json()["code"] == "cursor_unknown"

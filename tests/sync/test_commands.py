@@ -218,3 +218,73 @@ def test_withdrawal_lifecycle(own_sandbox: list[Sandbox], tmp_path) -> None:  # 
     twice = finance.command("withdrawal-decision", {"payment_id": p["payment_id"],
                                                     "decision": "approve"})
     assert twice.status_code == 422 and "processing" in twice.json()["message"]
+
+
+def test_a_withdrawal_cannot_take_credit_or_used_margin(sandbox: Sandbox) -> None:
+    desk = sandbox.desk("finance")
+    login = active_login(desk)
+    s = state(desk, login)
+    own = min(Decimal(s["balance"]), Decimal(s["free_margin"]))
+    give = desk.command("balance-operation", {"login": login, "operation": "credit",
+                                              "amount": "500.00"})
+    assert give.status_code == 200
+    r = desk.command("balance-operation", {"login": login, "operation": "withdrawal",
+                                           "amount": str(own + Decimal("0.01"))})
+    assert r.status_code == 422 and r.json()["code"] == "insufficient_free_margin"
+    ok = desk.command("balance-operation", {"login": login, "operation": "withdrawal",
+                                            "amount": str(own)})
+    assert ok.status_code == 200, ok.text
+    after = state(desk, login)
+    assert Decimal(after["balance"]) >= 0 and Decimal(after["credit"]) == Decimal(s["credit"]) \
+        + 500
+    # with the balance gone, taking the credit back would leave negative free margin
+    if Decimal(after["margin"]) > 0:
+        out = desk.command("balance-operation", {"login": login, "operation": "credit_out",
+                                                 "amount": after["credit"]})
+        assert out.json()["code"] == "insufficient_credit"
+
+
+def test_sequences_are_per_user_on_a_device(sandbox: Sandbox) -> None:
+    device = f"shared-{uuid.uuid4().hex[:8]}"
+    mallory, finance = sandbox.desk("clerk", device), sandbox.desk("finance", device)
+    note = {"client_id": "C1000001", "author": "clerk", "body": "x", "created_ms": 1}
+    jam = mallory.command("put-record", {"kind": "note", "id": uuid.uuid4().hex,
+                                         "base_version": 0, "data": note}, seq=2**62)
+    assert jam.status_code == 200
+    login = active_login(finance)
+    r = finance.command("balance-operation", {"login": login, "operation": "deposit",
+                                              "amount": "1.00"}, seq=1)
+    assert r.status_code == 200, r.text
+
+
+def test_signatures_and_four_eyes_on_shared_records(sandbox: Sandbox) -> None:
+    clerk, finance, finance2 = (sandbox.desk(u) for u in ("clerk", "finance", "finance2"))
+    rid = uuid.uuid4().hex
+    approval = {"kind": "withdrawal", "entity": "payment", "entity_ref": "PAY00000001",
+                "prepared_by": "finance", "status": "pending"}
+    forged = clerk.command("put-record", {"kind": "approval", "id": rid, "base_version": 0,
+                                          "data": approval})
+    assert forged.status_code == 403 and forged.json()["code"] == "signature_mismatch"
+    made = finance.command("put-record", {"kind": "approval", "id": rid, "base_version": 0,
+                                          "data": approval})
+    assert made.status_code == 200, made.text
+    own = finance.command("put-record", {"kind": "approval", "id": rid, "base_version": 1,
+                                         "data": {**approval, "status": "approved",
+                                                  "decided_by": "finance"}})
+    assert own.status_code == 403 and own.json()["code"] == "four_eyes"
+    by_clerk = clerk.command("put-record", {"kind": "approval", "id": rid, "base_version": 1,
+                                            "data": {**approval, "status": "approved",
+                                                     "decided_by": "clerk"}})
+    assert by_clerk.status_code == 403 and by_clerk.json()["code"] == "forbidden"
+    checked = finance2.command("put-record", {"kind": "approval", "id": rid,
+                                              "base_version": 1,
+                                              "data": {**approval, "status": "approved",
+                                                       "decided_by": "finance2"}})
+    assert checked.status_code == 200, checked.text
+    # refusals made by the command are stored: the same key answers the same way
+    key = uuid.uuid4().hex
+    body = {"kind": "approval", "id": uuid.uuid4().hex, "base_version": 0,
+            "data": {**approval, "prepared_by": "manager"}}
+    first = clerk.command("put-record", body, key=key, seq=clerk.seq + 1)
+    again = clerk.command("put-record", body, key=key, seq=clerk.seq)
+    assert first.json() == again.json() and again.headers["Idempotent-Replayed"] == "true"

@@ -6,6 +6,8 @@ import hashlib
 import signal
 import subprocess
 import sys
+from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 import requests
@@ -31,12 +33,71 @@ def test_same_seed_same_broker(own_sandbox: list[Sandbox], tmp_path: Path) -> No
     assert all(scripts.values()), scripts
     payments = [c["data"] for c in pulls[0] if c["kind"] == "payment"]
     assert {p["method"] for p in payments} == {"card", "bank_wire", "e_wallet", "crypto"}
-    assert {"completed", "failed"} <= {p["status"] for p in payments}
+    assert {"completed", "failed", "cancelled"} <= {p["status"] for p in payments}
     assert any(p["third_party"] for p in payments)
     clients = [c["data"] for c in pulls[0] if c["kind"] == "client"]
     assert any(c["referral_code"] for c in clients)
     accounts = [c["data"] for c in pulls[0] if c["kind"] == "account"]
     assert len({a["currency"] for a in accounts}) >= 3 and len({a["group"] for a in accounts}) > 3
+
+
+def test_every_account_adds_up_to_its_deals_as_the_broker_lives(
+        own_sandbox: list[Sandbox], tmp_path: Path) -> None:
+    box = Sandbox(tmp_path / "gw", clients=150).start()
+    own_sandbox.append(box)
+    admin = box.desk("admin")
+    admin.control("advance", {"steps": 400})
+    changes, _ = admin.pull_all(limit=5000)
+    live = [c for c in changes if not c["deleted"]]
+    balance: dict[int, Decimal] = defaultdict(Decimal)
+    credit: dict[int, Decimal] = defaultdict(Decimal)
+    floating: dict[int, Decimal] = defaultdict(Decimal)
+    margin: dict[int, Decimal] = defaultdict(Decimal)
+    for c in live:
+        d = c["data"]
+        if c["kind"] == "deal":
+            total = sum(Decimal(d[k]) for k in ("profit", "commission", "swap", "fee"))
+            (credit if d["action"] == "CREDIT" else balance)[d["login"]] += total
+        elif c["kind"] == "position":
+            floating[d["login"]] += Decimal(d["profit"])
+            margin[d["login"]] += Decimal(d["volume"]) * 1000  # the sandbox's margin rule
+    states = [c["data"] for c in live if c["kind"] == "account_state"]
+    assert len(states) > 100
+    for s in states:
+        login = s["login"]
+        assert Decimal(s["balance"]) == balance[login], login
+        assert Decimal(s["credit"]) == credit[login], login
+        assert Decimal(s["margin"]) == margin[login], login
+        assert Decimal(s["equity"]) == balance[login] + credit[login] + floating[login], login
+        assert Decimal(s["free_margin"]) == Decimal(s["equity"]) - Decimal(s["margin"])
+    seen = {h["status"] for c in live if c["kind"] == "payment" for h in c["data"]["history"]}
+    assert {"pending", "processing", "completed", "requested"} <= seen
+    assert seen & {"charged_back", "refunded"}, "chargebacks and refunds happen"
+    closed = [c for c in changes if c["kind"] == "position" and c["deleted"]]
+    assert closed, "traders close positions"
+
+
+def test_a_restart_does_not_change_what_the_broker_does(own_sandbox: list[Sandbox],
+                                                        tmp_path: Path) -> None:
+    steady = Sandbox(tmp_path / "steady", clients=80).start()
+    bumpy = Sandbox(tmp_path / "bumpy", clients=80).start()
+    own_sandbox += [steady, bumpy]
+    steady.desk().control("advance", {"steps": 200})
+    bumpy.desk().control("advance", {"steps": 100})
+    bumpy.desk().control("restart")
+    assert "restarted" in bumpy.readline()
+    bumpy.desk().control("advance", {"steps": 100})
+
+    def timeless(value: object) -> object:  # wall-clock stamps differ between runs
+        if isinstance(value, dict):
+            return {k: timeless(v) for k, v in value.items()
+                    if not k.endswith("_ms") and k != "updated_ms"}
+        if isinstance(value, list):
+            return [timeless(v) for v in value]
+        return value
+
+    one, two = (timeless(box.desk().pull_all(limit=5000)[0]) for box in (steady, bumpy))
+    assert one == two
 
 
 def test_data_and_cursors_survive_restarts_and_kills(own_sandbox: list[Sandbox],

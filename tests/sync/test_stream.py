@@ -106,6 +106,31 @@ def test_unauthenticated_and_malformed_openings_are_refused(sandbox: Sandbox) ->
     ws.send("not json")
     assert json.loads(ws.recv())["type"] == "protocol_error"
     ws.close()
+    ws = desk.stream()
+    ws.recv()
+    ws.send_binary(b"\x00\x01")
+    assert json.loads(ws.recv())["type"] == "protocol_error"
+    ws.close()
+    ws, _, reply = open_stream(desk, {"type": "resume", "from_seq": True})
+    assert reply["type"] == "resume_invalid"
+    ws.close()
+
+
+def test_desks_that_vanish_leave_no_errors(own_sandbox: list[Sandbox], tmp_path: Path) -> None:
+    box = Sandbox(tmp_path / "gw", clients=50).start()
+    own_sandbox.append(box)
+    desk = box.desk()
+    ws = desk.stream()
+    ws.recv()
+    ws.shutdown()  # gone before saying resume or subscribe
+    ws, _, _ = open_stream(desk, {"type": "subscribe"})
+    desk.control("burst", {"ticks": 5000})
+    ws.shutdown()  # gone while frames are being sent
+    ws, hello, _ = open_stream(desk, {"type": "subscribe"})
+    assert hello["epoch"] == desk.get("/v1/info").json()["epoch"]
+    ws.close()
+    assert box.stop() == 0
+    assert "Traceback" not in box.output and "Exception" not in box.output, box.output
 
 
 def test_stream_faults_duplicate_reorder_and_close(own_sandbox: list[Sandbox],
