@@ -19,6 +19,13 @@ def test_built_in_sandbox_shows_online_and_stops_with_the_app(
         qtbot, demo_folder: Path, settings: QSettings, tmp_path: Path) -> None:
     monitor = GatewayMonitor(None, tmp_path / "sandbox")
     controller = Controller(demo_folder, settings, monitor)
+    try:
+        check_online_then_stop(qtbot, controller, monitor)
+    finally:
+        controller.shutdown()  # idempotent; leaves no thread or process behind
+
+
+def check_online_then_stop(qtbot, controller: Controller, monitor: GatewayMonitor) -> None:
     monitor.start()
     assert monitor.text.startswith("Starting")  # returned at once: the UI did not wait
     controller.start()
@@ -32,6 +39,7 @@ def test_built_in_sandbox_shows_online_and_stops_with_the_app(
     assert page.state.text().startswith("Online: Sandbox Markets Ltd")
     window.resize(1280, 800)
     qtbot.wait(100)
+    SHOTS.mkdir(exist_ok=True)
     window.grab().save(str(SHOTS / "sync_online.png"))
     assert not_blank(SHOTS / "sync_online.png") > 20
     sandbox = monitor.sandbox
