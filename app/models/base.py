@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Enum, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -72,6 +72,10 @@ class Versioned:
     """Records shared between desks carry a version the gateway increments."""
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # The gateway's version of this record (0 = not on the gateway yet): what an edit
+    # sent from this desk says it was based on.
+    server_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0,
+                                                server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UtcDateTime, Versioned, str_enum, utcnow
@@ -64,6 +64,10 @@ class Client(Versioned, Base):
         ForeignKey("partners.id", use_alter=True)
     )
     closed_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    # server_version (from Versioned) follows the platform's client record; the back
+    # office fields above travel as a separate shared record with its own version.
+    profile_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0,
+                                                 server_default="0")
 
     __table_args__ = (
         Index("ix_clients_search_name", "search_name", "id"),

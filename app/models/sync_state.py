@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import JSON, Base, JSONDict, UtcDateTime, str_enum, utcnow
@@ -18,6 +18,12 @@ class SyncCursor(Base):
     cursor: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    # The gateway history the cursor and seq belong to (see the contract's epoch).
+    epoch: Mapped[str] = mapped_column(String(64), nullable=False, default="",
+                                       server_default="")
+    # A first (or repeated) full pull is under way with the deal indexes set aside.
+    bulk: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                       server_default="0")
 
 
 class OutboxStatus(enum.StrEnum):
@@ -43,5 +49,29 @@ class OutboxCommand(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_by: Mapped[int | None] = mapped_column(Integer)
+    # What the command is about, for the Sync view ("client", "42").
+    entity: Mapped[str] = mapped_column(String(40), nullable=False, default="",
+                                        server_default="")
+    entity_ref: Mapped[str] = mapped_column(String(64), nullable=False, default="",
+                                            server_default="")
+    # The local values the command changed, to put back if the gateway refuses it.
+    revert: Mapped[JSONDict | None] = mapped_column(JSON)
+    # On a conflict: the record as the gateway has it, shown beside ours.
+    conflict: Mapped[JSONDict | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_outbox_status", "status", "device_seq"),)
+
+
+class SyncError(Base):
+    """Something the sync could not take, in words a clerk understands."""
+
+    __tablename__ = "sync_errors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    source: Mapped[str] = mapped_column(String(20), nullable=False)  # pull, stream, push
+    kind: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    record_id: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (Index("ix_sync_errors_at", "at"),)

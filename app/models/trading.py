@@ -168,3 +168,14 @@ class Deal(Base):
         Index("ix_deals_account_time", "account_id", "time_ms"),
         Index("ix_deals_time", "time_ms"),
     )
+
+
+class Quote(Base):
+    """The latest bid and ask per symbol, from the live stream."""
+
+    __tablename__ = "quotes"
+
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bid: Mapped[Decimal] = mapped_column(Price, nullable=False)
+    ask: Mapped[Decimal] = mapped_column(Price, nullable=False)
+    time_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
