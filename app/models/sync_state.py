@@ -75,3 +75,19 @@ class SyncError(Base):
     message: Mapped[str] = mapped_column(Text, nullable=False)
 
     __table_args__ = (Index("ix_sync_errors_at", "at"),)
+
+
+class SharedRecord(Base):
+    """Every shared back office record as the gateway last sent it, whatever its kind.
+
+    Kinds with a typed table (notes, KYC cases, approvals, ...) are also applied there;
+    keeping the raw record means a kind this version cannot show yet is not lost.
+    """
+
+    __tablename__ = "shared_records"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    data: Mapped[JSONDict | None] = mapped_column(JSON)

@@ -159,8 +159,7 @@ class Task(Strict):
 
 class KycCase(Strict):
     client_id: RecordId
-    status: Literal["open", "pending_documents", "in_review", "approved", "rejected",
-                    "escalated"]
+    status: Literal["open", "in_review", "approved", "rejected", "edd"]
     enhanced: bool = False
     decided_by: Username | None = None
     decided_ms: int | None = None
@@ -223,7 +222,7 @@ class Approval(Strict):
     prepared_by: Username
     decided_by: Username | None = None
     decided_ms: int | None = None
-    status: Literal["pending", "approved", "rejected", "cancelled"]
+    status: Literal["pending", "approved", "rejected"]
     reason: ShortText = ""
 
 

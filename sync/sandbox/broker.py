@@ -179,8 +179,10 @@ class Broker:
              commission: int = 0, swap: int = 0, position_id: int | None = None,
              reason: str = "DEALER") -> Record:
         ticket = self.counter("next_ticket")
+        currency = self.account(login)["currency"]
         return self.write("deal", str(ticket), {
-            "ticket": ticket, "login": login, "symbol": symbol, "action": action,
+            "ticket": ticket, "login": login, "currency": currency, "symbol": symbol,
+            "action": action,
             "entry": entry, "volume": volume, "price": price, "profit": money(amount),
             "commission": money(commission), "swap": money(swap), "fee": "0.00",
             "position_id": position_id, "time_ms": now_ms(), "reason": reason,

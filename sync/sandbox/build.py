@@ -134,7 +134,8 @@ class Builder:
         self.ticket += 1
         pos = "null" if position is None else str(position)
         acc.deals.append(
-            f'{{"ticket":{ticket},"login":{acc.login},"symbol":"{symbol}","action":"{action}",'
+            f'{{"ticket":{ticket},"login":{acc.login},"currency":"{acc.currency}",'
+            f'"symbol":"{symbol}","action":"{action}",'
             f'"entry":"{entry}","volume":"{lots(volume)}","price":"{price_text}",'
             f'"profit":"{money(profit)}","commission":"{money(commission)}",'
             f'"swap":"{money(swap)}","fee":"0.00","position_id":{pos},"time_ms":{when},'
@@ -244,7 +245,8 @@ class Builder:
         acc.floating += floating
         acc.used_margin += market.margin(volume)
         positions.append(("position", str(pos), dumps({
-            "position_id": pos, "login": acc.login, "symbol": sym.name, "side": side,
+            "position_id": pos, "login": acc.login, "currency": acc.currency,
+            "symbol": sym.name, "side": side,
             "volume": lots(volume), "open_price": price(open_e8, sym.digits),
             "current_price": price(sym.mid_e8, sym.digits), "profit": money(floating),
             "swap": "0.00", "opened_ms": opened})))

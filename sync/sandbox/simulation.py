@@ -129,7 +129,8 @@ class Simulation:
         b.deal(login, side, 0, "", symbol=sym.name, entry="IN", volume=lots(volume),
                price=price(at, sym.digits), commission=fee, position_id=pid, reason="CLIENT")
         b.write("position", str(pid), {
-            "position_id": pid, "login": login, "symbol": sym.name, "side": side,
+            "position_id": pid, "login": login, "currency": state.currency,
+            "symbol": sym.name, "side": side,
             "volume": lots(volume), "open_price": price(at, sym.digits),
             "current_price": price(at, sym.digits), "profit": "0.00", "swap": "0.00",
             "opened_ms": now_ms()})

@@ -1,4 +1,5 @@
-"""sync: gateway versions on shared records, quotes, sync errors, outbox details
+"""sync: gateway versions on shared records, quotes, sync errors, outbox details,
+raw shared records
 
 Revision ID: 0002
 Revises: 0001
@@ -49,6 +50,14 @@ def upgrade() -> None:
         sa.Column("message", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_errors")))
     op.create_index("ix_sync_errors_at", "sync_errors", ["at"])
+    op.create_table(
+        "shared_records",
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("kind", "id", name=op.f("pk_shared_records")))
 
 
 def downgrade() -> None:

@@ -1,0 +1,440 @@
+"""Applies pages of the changes feed to the local store: mirrors by server version,
+shared records raw and, for kinds this version shows, into their tables.
+
+This is the ingest hot path (a first pull is a million deals): rows are converted
+with plain string work and written with driver-level executemany, never the ORM.
+A record that does not convert is skipped with its reason in `sync_errors`; the rest
+of the page goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from app.money import exponent
+from app.text import fold
+from sync.owned import OwnedWriter
+
+PLATFORM = "gw"
+_AMOUNT = re.compile(r"-?\d{1,18}(\.\d{1,18})?")
+_ACTIONS = {"BUY", "SELL", "BALANCE", "CREDIT", "CHARGE", "CORRECTION", "BONUS", "COMMISSION",
+            "AGENT"}
+_ENTRIES = {"IN", "OUT", "INOUT", "NONE"}
+_ACCOUNT_STATUS = {"active", "read_only", "disabled", "archived"}
+_PAYMENT_STATUS = {"requested", "pending_approval", "approved", "pending", "processing",
+                   "completed", "failed", "cancelled", "rejected", "refunded", "charged_back"}
+_METHODS = {"card", "bank_wire", "e_wallet", "crypto"}
+
+
+_ACTION = {a: a.lower() for a in _ACTIONS}
+_ENTRY = {e: e.lower() for e in _ENTRIES}
+_EXPONENT = {c: exponent(c) for c in ("USD", "EUR", "GBP", "CHF", "JPY", "AUD", "CAD")}
+
+
+def _fixed(value: Any, places: int) -> int:
+    """The fast half of `scaled`: plain ASCII decimals only, anything else raises."""
+    whole, dot, frac = value.partition(".")
+    if (len(frac) > places or not value.isascii() or (dot and not frac.isdigit())
+            or not (whole.isdigit() or (whole[:1] == "-" and whole[1:].isdigit()))):
+        raise ValueError
+    return int(whole + frac.ljust(places, "0"))
+
+
+class BadRecord(ValueError):
+    """A record the contract does not allow; the message names the field."""
+
+
+def scaled(text: object, places: int, what: str) -> int:
+    """'123.45' with 2 places -> 12345, exactly; refuses anything else."""
+    # Fast path for the usual form, exactly `places` decimals in ASCII digits; int()
+    # alone would also take '1_0', ' 1' and non-ASCII digits.
+    if type(text) is str and text.isascii() and places:
+        dot = len(text) - places - 1
+        if dot > 0 and text[dot] == ".":
+            whole, frac = text[:dot], text[dot + 1:]
+            if frac.isdigit() and (whole.isdigit() or (whole[0] == "-" and whole[1:].isdigit())):
+                return int(whole + frac)
+    if not isinstance(text, str) or not text.isascii() or not _AMOUNT.fullmatch(text):
+        raise BadRecord(f"{what} is not a decimal amount: {str(text)[:40]!r}")
+    whole, _, frac = text.partition(".")
+    if len(frac) > places:
+        raise BadRecord(f"{what} has more than {places} decimal places: {text!r}")
+    return int(whole + frac.ljust(places, "0"))
+
+
+def text(value: object, what: str, limit: int, *, empty: bool = True) -> str:
+    if not isinstance(value, str) or len(value) > limit or (not empty and not value):
+        raise BadRecord(f"{what} must be text of at most {limit} characters")
+    return value
+
+
+def integer(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not -2**62 < value < 2**62:
+        raise BadRecord(f"{what} must be a whole number")
+    return value
+
+
+def choice(value: object, allowed: set[str], what: str) -> str:
+    if value not in allowed:
+        raise BadRecord(f"{what} has an unknown value {str(value)[:40]!r}")
+    return str(value)
+
+
+def stamp(ms: object, what: str) -> str:
+    """Milliseconds since the epoch to the naive-UTC text SQLAlchemy stores."""
+    when = datetime.fromtimestamp(integer(ms, what) / 1000, UTC)
+    return when.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def money_exp(currency: object) -> int:
+    try:
+        return exponent(str(currency))
+    except Exception as exc:
+        raise BadRecord(f"currency {str(currency)[:10]!r} is not known") from exc
+
+
+@dataclass
+class PageResult:
+    applied: int = 0
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # kind, id, reason
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+class MirrorWriter:
+    """Writes through one DB-API connection inside the caller's transaction; keeps
+    login and client-id maps so a page needs no lookups per row."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.accounts: dict[int, int] = dict(db.execute(
+            "SELECT login, id FROM trading_accounts WHERE platform = ?", (PLATFORM,)))
+        self.currencies: dict[int, str] = dict(db.execute(
+            "SELECT login, currency FROM trading_accounts WHERE platform = ?", (PLATFORM,)))
+        self.clients: dict[str, int] = dict(db.execute(
+            "SELECT external_id, id FROM clients WHERE external_id IS NOT NULL"))
+        self.owned = OwnedWriter(db, self.client_id)
+        self.histories: dict[str, tuple[int, list[tuple[str, str, str]]]] = {}
+        self.now = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    # -- references that may arrive before what they point at -----------------------------
+
+    def account_id(self, login: int, currency: str = "") -> int:
+        found = self.accounts.get(login)
+        if found is None:  # its deals came first: a placeholder the account record fills
+            cur = self.db.execute(
+                'INSERT INTO trading_accounts (platform, login, client_id, "group", currency,'
+                " leverage, status, opened_at, server_version) VALUES (?, ?, NULL, '', ?, 0,"
+                " 'active', ?, 0)", (PLATFORM, login, currency, self.now))
+            found = self.accounts[login] = int(cur.lastrowid)
+            self.currencies[login] = currency
+        return found
+
+    def client_id(self, external: str) -> int:
+        found = self.clients.get(external)
+        if found is None:
+            cur = self.db.execute(
+                "INSERT INTO clients (external_id, kind, first_name, last_name, company_name,"
+                " display_name, search_name, email, phone, country, status, segment,"
+                " risk_rating, closed_reason, version, server_version, profile_version,"
+                " created_at, updated_at) VALUES (?, 'person', '', '', '', ?, ?, '', '', '',"
+                " 'registered', '', 'unrated', '', 1, 0, 0, ?, ?)",
+                (external, external, fold(external), self.now, self.now))
+            found = self.clients[external] = int(cur.lastrowid)
+        return found
+
+    # -- the page ------------------------------------------------------------------------
+
+    def apply(self, changes: Iterable[dict[str, Any]]) -> PageResult:
+        result = PageResult()
+        batches: dict[str, list[tuple[Any, ...]]] = {}
+        for change in changes:
+            kind, rid = change.get("kind"), str(change.get("id"))[:64]
+            try:
+                handler = self.HANDLERS.get(str(kind))
+                if handler is None:
+                    self.owned.apply(change)
+                else:
+                    handler(self, change, batches)
+                result.applied += 1
+                result.by_kind[str(kind)] = result.by_kind.get(str(kind), 0) + 1
+            except (BadRecord, KeyError, TypeError, ValueError) as exc:
+                reason = str(exc) if isinstance(exc, BadRecord) else \
+                    f"missing or wrong field {exc}" if isinstance(exc, KeyError) else str(exc)
+                result.errors.append((str(kind)[:40], rid, reason[:500]))
+        self.flush(batches)
+        return result
+
+    def flush(self, batches: dict[str, list[tuple[Any, ...]]]) -> None:
+        """Writes a page's rows kind by kind, parents first."""
+        if rows := batches.get("client"):
+            self.db.executemany(SQL["client"], rows)
+            self.remap("clients", "external_id", [r[0] for r in rows], self.clients)
+        if rows := batches.get("account"):
+            self.db.executemany(SQL["account"], rows)
+            self.remap("trading_accounts", "login", [r[1] for r in rows], self.accounts,
+                       f"platform = '{PLATFORM}' AND ")
+        for kind in ("deal", "position", "position_gone", "account_state"):
+            if rows := batches.get(kind):
+                self.db.executemany(SQL[kind], rows)
+        if rows := batches.get("payment"):
+            self.db.executemany(SQL["payment"], rows)
+            self.payment_histories([r[0] for r in rows])
+
+    def remap(self, table: str, key: str, keys: list[Any], into: dict[Any, int],
+              where: str = "") -> None:
+        missing = [k for k in keys if k not in into]
+        for i in range(0, len(missing), 500):
+            chunk = missing[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            into.update(self.db.execute(
+                f"SELECT {key}, id FROM {table} WHERE {where}{key} IN ({marks})",
+                chunk))
+
+    def payment_histories(self, ids: list[str]) -> None:
+        """Status history rows for the payments whose version this page wrote."""
+        written: list[tuple[int, str]] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for local, ext, version in self.db.execute(
+                    "SELECT id, external_id, server_version FROM payment_requests "
+                    f"WHERE external_id IN ({marks})", chunk):
+                if self.histories.get(ext, (None,))[0] == version:
+                    written.append((local, ext))
+        self.db.executemany("DELETE FROM payment_status_changes WHERE payment_id = ?",
+                            [(local,) for local, _ in written])
+        self.db.executemany(
+            "INSERT INTO payment_status_changes (payment_id, status, at, note) VALUES (?, ?, ?, ?)",
+            [(local, *step) for local, ext in written for step in self.histories[ext][1]])
+        self.histories.clear()
+
+    # -- one converter per mirror kind ----------------------------------------------------
+
+    def symbol(self, change: dict[str, Any], batches: dict[str, list[tuple[Any, ...]]]) -> None:
+        return  # symbols carry nothing the desk keeps yet; prices arrive on the stream
+
+    def client(self, change: dict[str, Any], batches: dict[str, list[tuple[Any, ...]]]) -> None:
+        d, version = change["data"], integer(change["version"], "version")
+        ext = text(change["id"], "client id", 64, empty=False)
+        if change["deleted"] or d is None:
+            return  # platforms archive clients, they do not delete them; keep ours
+        kind = "company" if d.get("kind") == "company" else "person"
+        first, last = text(d["first_name"], "first name", 120), text(d["last_name"],
+                                                                      "last name", 120)
+        company = text(d.get("company_name", ""), "company name", 200)
+        display = company if kind == "company" else (f"{last}, {first}" if first else last)
+        country = text(d["country"], "country", 2)
+        dob = d.get("date_of_birth")
+        if dob is not None:
+            dob = date.fromisoformat(text(dob, "date of birth", 10)).isoformat()
+        batches.setdefault("client", []).append((
+            ext, kind, first, last, company, display[:260], fold(display)[:260],
+            text(d.get("email", ""), "email", 254), text(d.get("phone", ""), "phone", 32),
+            country, dob, version, self.now, self.now))
+
+    def account(self, change: dict[str, Any], batches: dict[str, list[tuple[Any, ...]]]) -> None:
+        d = change["data"]
+        if change["deleted"] or d is None:
+            return
+        login = integer(d["login"], "login")
+        currency = text(d["currency"], "currency", 5, empty=False)
+        money_exp(currency)
+        version = integer(change["version"], "version")
+        batches.setdefault("account", []).append((
+            PLATFORM, login, self.client_id(text(d["client_id"], "client id", 64, empty=False)),
+            text(d["group"], "group", 64), currency, integer(d["leverage"], "leverage"),
+            choice(d["status"], _ACCOUNT_STATUS, "account status"),
+            stamp(d["opened_ms"], "opened_ms"), version))
+        self.currencies[login] = currency
+
+    def account_state(self, change: dict[str, Any],
+                      batches: dict[str, list[tuple[Any, ...]]]) -> None:
+        d = change["data"]
+        if change["deleted"] or d is None:
+            return
+        login = integer(d["login"], "login")
+        currency = text(d["currency"], "currency", 5, empty=False)
+        exp = money_exp(currency)
+        level = d.get("margin_level")
+        batches.setdefault("account_state", []).append((
+            self.account_id(login, currency), scaled(d["balance"], exp, "balance"),
+            scaled(d["credit"], exp, "credit"), scaled(d["equity"], exp, "equity"),
+            scaled(d["margin"], exp, "margin"), scaled(d["free_margin"], exp, "free margin"),
+            None if level is None else scaled(level, 2, "margin level"),
+            stamp(d["updated_ms"], "updated_ms"), integer(change["version"], "version")))
+
+    def deal(self, change: dict[str, Any], batches: dict[str, list[tuple[Any, ...]]]) -> None:
+        d = change["data"]
+        if change["deleted"] or d is None:
+            return
+        try:
+            row = self._deal_fast(d, change["version"])
+        except Exception:
+            row = self._deal_checked(d, change)  # the same rules, with a message
+        batches.setdefault("deal", []).append(row)
+
+    def _deal_fast(self, d: dict[str, Any], version: Any) -> tuple[Any, ...]:
+        """A million deals go through here: every check, no messages (any failure
+        sends the record to `_deal_checked`, which says what is wrong)."""
+        login, ticket, position, when = d["login"], d["ticket"], d["position_id"], d["time_ms"]
+        if (type(login) is not int or type(ticket) is not int or type(when) is not int
+                or type(version) is not int
+                or (position is not None and type(position) is not int)):
+            raise TypeError
+        exp = _EXPONENT[d["currency"]]
+        symbol, reason, comment = d["symbol"], d["reason"], d["comment"]
+        if (type(symbol) is not str or len(symbol) > 32 or type(reason) is not str
+                or len(reason) > 32 or type(comment) is not str or len(comment) > 64):
+            raise TypeError
+        return (PLATFORM, ticket, self.accounts.get(login) or self.account_id(login, d["currency"]),
+                symbol, _ACTION[d["action"]], _ENTRY[d["entry"]], _fixed(d["volume"], 2),
+                _fixed(d["price"], 8), _fixed(d["profit"], exp), _fixed(d["commission"], exp),
+                _fixed(d["swap"], exp), _fixed(d["fee"], exp), position, when, reason,
+                comment, version)
+
+    def _deal_checked(self, d: dict[str, Any], change: dict[str, Any]) -> tuple[Any, ...]:
+        login = integer(d["login"], "login")
+        currency = d.get("currency") or self.currencies.get(login, "")
+        exp = money_exp(currency)
+        position = d.get("position_id")
+        return (
+            PLATFORM, integer(d["ticket"], "ticket"), self.account_id(login, currency),
+            text(d["symbol"], "symbol", 32),
+            choice(d["action"], _ACTIONS, "deal action").lower(),
+            choice(d["entry"], _ENTRIES, "deal entry").lower(),
+            scaled(d["volume"], 2, "volume"), scaled(d["price"], 8, "price"),
+            scaled(d["profit"], exp, "profit"), scaled(d["commission"], exp, "commission"),
+            scaled(d["swap"], exp, "swap"), scaled(d["fee"], exp, "fee"),
+            None if position is None else integer(position, "position id"),
+            integer(d["time_ms"], "time_ms"), text(d["reason"], "reason", 32),
+            text(d["comment"], "comment", 64), integer(change["version"], "version"))
+
+    def position(self, change: dict[str, Any],
+                 batches: dict[str, list[tuple[Any, ...]]]) -> None:
+        pid = int(text(change["id"], "position id", 20, empty=False))
+        d = change["data"]
+        if change["deleted"] or d is None:
+            batches.setdefault("position_gone", []).append((PLATFORM, pid))
+            return
+        login = integer(d["login"], "login")
+        currency = d.get("currency") or self.currencies.get(login, "")
+        exp = money_exp(currency)
+        batches.setdefault("position", []).append((
+            PLATFORM, pid, self.account_id(login, currency), text(d["symbol"], "symbol", 32),
+            choice(d["side"], {"BUY", "SELL"}, "side").lower(), scaled(d["volume"], 2, "volume"),
+            scaled(d["open_price"], 8, "open price"),
+            scaled(d["current_price"], 8, "current price"), scaled(d["profit"], exp, "profit"),
+            scaled(d["swap"], exp, "swap"), integer(d["opened_ms"], "opened_ms"),
+            integer(change["version"], "version")))
+
+    def payment(self, change: dict[str, Any],
+                batches: dict[str, list[tuple[Any, ...]]]) -> None:
+        d = change["data"]
+        if change["deleted"] or d is None:
+            return
+        pid = text(change["id"], "payment id", 36, empty=False)
+        version = integer(change["version"], "version")
+        currency = text(d["currency"], "currency", 5, empty=False)
+        exp = money_exp(currency)
+        login = d.get("login")
+        history = d["history"]
+        if not isinstance(history, list) or not history:
+            raise BadRecord("payment history must list at least one status")
+        steps = [(choice(h["status"], _PAYMENT_STATUS, "payment status"),
+                  stamp(h["at_ms"], "history time"), text(h.get("note", ""), "note", 500))
+                 for h in history]
+        row = (pid, pid, self.client_id(text(d["client_id"], "client id", 64, empty=False)),
+               None if login is None else self.account_id(integer(login, "login"), currency),
+               choice(d["direction"], {"deposit", "withdrawal"}, "direction"),
+               choice(d["method"], _METHODS, "payment method"),
+               text(d["provider"], "provider", 64),
+               scaled(d["amount"], exp, "amount"), currency, scaled(d["fee"], exp, "fee"),
+               choice(d["status"], _PAYMENT_STATUS, "payment status"),
+               text(d.get("provider_ref", ""), "provider reference", 128),
+               text(d.get("payer_name", ""), "payer name", 200),
+               text(d.get("payer_account", ""), "payer account", 128),
+               version, stamp(d["created_ms"], "created_ms"), stamp(d["updated_ms"],
+                                                                   "updated_ms"))
+        batches.setdefault("payment", []).append(row)
+        self.histories[pid] = (version, steps)
+
+    HANDLERS: ClassVar[dict[str, Callable[[MirrorWriter, dict[str, Any],
+                                           dict[str, list[tuple[Any, ...]]]], None]]] = {
+        "symbol": symbol, "client": client, "account": account,
+        "account_state": account_state, "deal": deal, "position": position,
+        "payment": payment}
+
+
+_NEWER = 'WHERE excluded."server_version" > "{t}"."server_version"'
+SQL = {
+    # Only the platform's fields change on update: status, segment, risk and manager are
+    # the back office's (see sync/owned.py).
+    "client": (
+        "INSERT INTO clients (external_id, kind, first_name, last_name, company_name,"
+        " display_name, search_name, email, phone, country, date_of_birth, status, segment,"
+        " risk_rating, closed_reason, version, server_version, profile_version, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'registered', '', 'unrated',"
+        " '', 1, ?, 0, ?, ?) ON CONFLICT (external_id) DO UPDATE SET kind = excluded.kind,"
+        " first_name = excluded.first_name, last_name = excluded.last_name,"
+        " company_name = excluded.company_name, display_name = excluded.display_name,"
+        " search_name = excluded.search_name, email = excluded.email, phone = excluded.phone,"
+        " country = excluded.country, date_of_birth = excluded.date_of_birth,"
+        " server_version = excluded.server_version, updated_at = excluded.updated_at "
+        + _NEWER.format(t="clients")),
+    "account": (
+        'INSERT INTO trading_accounts (platform, login, client_id, "group", currency, leverage,'
+        " status, opened_at, server_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (platform, login) DO UPDATE SET client_id = excluded.client_id,"
+        ' "group" = excluded."group", currency = excluded.currency,'
+        " leverage = excluded.leverage, status = excluded.status,"
+        " opened_at = excluded.opened_at, server_version = excluded.server_version "
+        + _NEWER.format(t="trading_accounts")),
+    "account_state": (
+        "INSERT INTO account_states (account_id, balance_minor, credit_minor, equity_minor,"
+        " margin_minor, free_margin_minor, margin_level_bp, updated_at, server_version)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET"
+        " balance_minor = excluded.balance_minor, credit_minor = excluded.credit_minor,"
+        " equity_minor = excluded.equity_minor, margin_minor = excluded.margin_minor,"
+        " free_margin_minor = excluded.free_margin_minor,"
+        " margin_level_bp = excluded.margin_level_bp, updated_at = excluded.updated_at,"
+        " server_version = excluded.server_version " + _NEWER.format(t="account_states")),
+    "deal": (
+        "INSERT INTO deals (platform, ticket, account_id, symbol, action, entry, volume, price,"
+        " profit_minor, commission_minor, swap_minor, fee_minor, position_id, time_ms, reason,"
+        " comment, server_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (platform, ticket) DO UPDATE SET account_id = excluded.account_id,"
+        " symbol = excluded.symbol, action = excluded.action, entry = excluded.entry,"
+        " volume = excluded.volume, price = excluded.price,"
+        " profit_minor = excluded.profit_minor, commission_minor = excluded.commission_minor,"
+        " swap_minor = excluded.swap_minor, fee_minor = excluded.fee_minor,"
+        " position_id = excluded.position_id, time_ms = excluded.time_ms,"
+        " reason = excluded.reason, comment = excluded.comment,"
+        " server_version = excluded.server_version " + _NEWER.format(t="deals")),
+    "position": (
+        "INSERT INTO positions (platform, position_id, account_id, symbol, side, volume,"
+        " open_price, current_price, profit_minor, swap_minor, opened_ms, server_version)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, position_id)"
+        " DO UPDATE SET account_id = excluded.account_id, symbol = excluded.symbol,"
+        " side = excluded.side, volume = excluded.volume, open_price = excluded.open_price,"
+        " current_price = excluded.current_price, profit_minor = excluded.profit_minor,"
+        " swap_minor = excluded.swap_minor, opened_ms = excluded.opened_ms,"
+        " server_version = excluded.server_version " + _NEWER.format(t="positions")),
+    "position_gone": "DELETE FROM positions WHERE platform = ? AND position_id = ?",
+    "payment": (
+        "INSERT INTO payment_requests (uid, external_id, client_id, account_id, direction,"
+        " method, provider, amount_minor, currency, fee_minor, status, provider_ref,"
+        " payer_name, payer_account, server_version, created_at, updated_at, version)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+        " ON CONFLICT (external_id) DO UPDATE SET client_id = excluded.client_id,"
+        " account_id = excluded.account_id, direction = excluded.direction,"
+        " method = excluded.method, provider = excluded.provider,"
+        " amount_minor = excluded.amount_minor, currency = excluded.currency,"
+        " fee_minor = excluded.fee_minor, status = excluded.status,"
+        " provider_ref = excluded.provider_ref, payer_name = excluded.payer_name,"
+        " payer_account = excluded.payer_account, server_version = excluded.server_version,"
+        " updated_at = excluded.updated_at " + _NEWER.format(t="payment_requests")),
+}

@@ -1,0 +1,154 @@
+"""Shared back office records from the gateway: kept raw in `shared_records`, and
+written into the typed tables for the kinds this version shows (client profiles,
+notes, tasks, KYC cases, approvals).
+
+A record this desk is still sending (or whose conflict awaits a person) is kept raw
+only: the desk's own edit stays on screen until the gateway has answered it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sync.contract.schemas import OWNED_SCHEMAS
+
+UNSETTLED = ("pending", "in_flight", "conflict")
+
+
+def _iso_stamp(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, UTC).replace(tzinfo=None).strftime(
+        "%Y-%m-%d %H:%M:%S.%f")
+
+
+def _day(text: str | None) -> str | None:
+    return None if text is None else date.fromisoformat(text).isoformat()
+
+
+class OwnedWriter:
+    def __init__(self, db: Any, client_id: Callable[[str], int]) -> None:
+        self.db, self.client_id = db, client_id
+        self.users: dict[str, int] = dict(db.execute("SELECT username, id FROM users"))
+        self.now = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def user_id(self, username: str | None) -> int | None:
+        """Desk users of other workstations join this desk's directory, inactive."""
+        if username is None:
+            return None
+        found = self.users.get(username)
+        if found is None:
+            cur = self.db.execute(
+                "INSERT INTO users (username, full_name, role, active, created_at) "
+                "VALUES (?, ?, 'clerk', 0, ?)", (username, username, self.now))
+            found = self.users[username] = int(cur.lastrowid)
+        return found
+
+    def apply(self, change: dict[str, Any]) -> None:
+        kind, rid = str(change["kind"]), str(change["id"])
+        if kind not in OWNED_SCHEMAS:
+            raise ValueError(f"unknown record kind {kind[:40]!r}")
+        version = change["version"]
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ValueError("version must be a whole number")
+        data = None if change["deleted"] else change["data"]
+        if data is not None:  # the same rules the gateway applies
+            data = OWNED_SCHEMAS[kind].model_validate(data).model_dump(mode="json")
+        self.db.execute(
+            "INSERT INTO shared_records (kind, id, version, deleted, data) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version,"
+            " deleted = excluded.deleted, data = excluded.data"
+            " WHERE excluded.version > shared_records.version",
+            (kind, rid, version, int(data is None), None if data is None else json.dumps(data)))
+        apply = TYPED.get(kind)
+        if apply is None or self.unsettled(kind, rid):
+            return
+        apply(self, rid, version, data)
+
+    def unsettled(self, kind: str, rid: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM outbox WHERE entity = ? AND entity_ref = ? AND status IN (?, ?, ?)",
+            (kind, rid, *UNSETTLED)).fetchone() is not None
+
+    # -- typed tables ---------------------------------------------------------------------
+
+    def _upsert(self, table: str, rid: str, version: int, fields: dict[str, Any]) -> None:
+        found = self.db.execute(f"SELECT id, server_version FROM {table} WHERE uid = ?",
+                                (rid,)).fetchone()
+        names = list(fields)
+        if found is None:
+            cols = ", ".join(["uid", *names, "version", "server_version", "created_at",
+                              "updated_at"])
+            marks = ", ".join("?" * (len(names) + 5))
+            self.db.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})",
+                            (rid, *fields.values(), 1, version, self.now, self.now))
+        elif found[1] < version:
+            sets = ", ".join(f"{n} = ?" for n in names)
+            self.db.execute(
+                f"UPDATE {table} SET {sets}, server_version = ?, version = version + 1,"
+                " updated_at = ? WHERE id = ?", (*fields.values(), version, self.now, found[0]))
+
+    def _delete(self, table: str, rid: str) -> None:
+        self.db.execute(f"DELETE FROM {table} WHERE uid = ?", (rid,))
+
+    def note(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            return self._delete("notes", rid)
+        self._upsert("notes", rid, version, {
+            "client_id": self.client_id(d["client_id"]), "author_id": self.user_id(d["author"]),
+            "body": d["body"]})
+        return None
+
+    def task(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            return self._delete("tasks", rid)
+        self._upsert("tasks", rid, version, {
+            "client_id": None if d["client_id"] is None else self.client_id(d["client_id"]),
+            "assignee_id": self.user_id(d["assignee"]), "title": d["title"],
+            "due_date": _day(d["due_date"]), "done": int(d["done"])})
+        return None
+
+    def kyc_case(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            return self._delete("kyc_cases", rid)
+        self._upsert("kyc_cases", rid, version, {
+            "client_id": self.client_id(d["client_id"]), "status": d["status"],
+            "enhanced": int(d["enhanced"]), "decided_by": self.user_id(d["decided_by"]),
+            "decided_at": _iso_stamp(d["decided_ms"]), "next_review": _day(d["next_review"]),
+            "notes": d["notes"]})
+        return None
+
+    def approval(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            return self._delete("approvals", rid)
+        self._upsert("approvals", rid, version, {
+            "kind": d["kind"], "entity": d["entity"], "entity_ref": d["entity_ref"],
+            "prepared_by": self.user_id(d["prepared_by"]),
+            "decided_by": self.user_id(d["decided_by"]),
+            "decided_at": _iso_stamp(d["decided_ms"]), "status": d["status"],
+            "reason": d["reason"]})
+        return None
+
+    def client_profile(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            return None
+        cid = self.client_id(d["client_id"])
+        cur = self.db.execute(
+            "UPDATE clients SET status = ?, segment = ?, risk_rating = ?, manager_id = ?,"
+            " closed_reason = ?, profile_version = ?, updated_at = ?"
+            " WHERE id = ? AND profile_version < ?",
+            (d["status"], d["segment"], d["risk_rating"], self.user_id(d["manager"]),
+             d["closed_reason"], version, self.now, cid, version))
+        if cur.rowcount:
+            self.db.execute("DELETE FROM client_tags WHERE client_id = ?", (cid,))
+            self.db.executemany("INSERT INTO client_tags (client_id, tag) VALUES (?, ?)",
+                                [(cid, tag) for tag in dict.fromkeys(d["tags"])])
+        return None
+
+
+TYPED: dict[str, Callable[[OwnedWriter, str, int, dict[str, Any] | None], None]] = {
+    "note": OwnedWriter.note, "task": OwnedWriter.task, "kyc_case": OwnedWriter.kyc_case,
+    "approval": OwnedWriter.approval, "client_profile": OwnedWriter.client_profile}
