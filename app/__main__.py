@@ -47,6 +47,15 @@ def _parser() -> argparse.ArgumentParser:
     settings = sub.add_parser("settings", help="show or change workspace settings")
     settings.add_argument("--idle-lock", type=int, metavar="MINUTES",
                           help="lock the desktop after this many idle minutes (1-240)")
+    gateway = sub.add_parser("gateway", help="set the gateway this workspace syncs with")
+    gateway.add_argument("--url", required=True, help="e.g. https://gateway.broker.example")
+    gateway.add_argument("--user", required=True, help="this desk's user on the gateway")
+    gateway.add_argument("--verify", default="", metavar="CERT",
+                         help="a certificate file to trust (a self-signed gateway)")
+    sync = sub.add_parser("sync", help="sync with the gateway without the desktop")
+    mode = sync.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--once", action="store_true", help="pull, push, pull; then stop")
+    mode.add_argument("--follow", action="store_true", help="stay in sync until Ctrl+C")
     # The sandbox's own options live with it in sync/, parsed there: the core must not
     # import the network layer just to build this parser.
     sub.add_parser("sandbox", add_help=False,
@@ -57,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     gui.add_argument("--sandbox", action="store_true",
                      help="start the built-in sandbox gateway and use it")
     gui.add_argument("--sandbox-data", type=Path, help="where the sandbox keeps its data")
-    for cmd in (init, demo, gui, passwd, audit, verify, settings):
+    for cmd in (init, demo, gui, passwd, audit, verify, settings, gateway, sync):
         cmd.add_argument("--workspace", type=Path, default=argparse.SUPPRESS)
     return p
 
@@ -132,6 +141,22 @@ def run(argv: list[str]) -> int:
         print(f"Broker: {info.broker_name}\nBase currency: {info.base_currency}\n"
               f"Auto-lock after: {info.idle_lock_minutes} idle minutes")
         return 0
+    if command == "gateway":
+        from app.cli_password import ask
+        from app.services.gateway import set_gateway
+
+        desk = _open(folder)
+        try:
+            secret = ask(f"Gateway password for {args.user}: ", "BACKDESK_GATEWAY_PASSWORD")
+            set_gateway(desk, args.url, args.user, secret, args.verify)
+        finally:
+            desk.close()
+        print(f"This workspace now syncs with {args.url} as {args.user}.")
+        return 0
+    if command == "sync":
+        from sync.cli import run_sync
+
+        return run_sync(_open(folder), follow=args.follow)
     if command == "audit":
         from app.audit import verify
         from app.roles import Permission, require

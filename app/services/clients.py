@@ -12,6 +12,7 @@ from app.countries import check_country
 from app.errors import NotFound, StaleRecord, ValidationFailed
 from app.models.crm import Client, ClientKind, ClientStatus, RiskRating
 from app.roles import Permission, require
+from app.services.outbox import queue_client_changes
 from app.services.workspace import Desk
 from app.text import fold
 
@@ -110,8 +111,10 @@ def update_client(desk: Desk, client_id: int, data: ClientData, expected_version
             return client.version
         _apply(client, data)
         client.version += 1
+        old = {k: asdict(before)[k] for k in changed}
+        queue_client_changes(s, desk.actor, client, old)
         audit.record(s, desk.actor, "client.update", "client", client_id,
-                     before={k: asdict(before)[k] for k in changed}, after=changed)
+                     before=old, after=changed)
         return client.version
 
 

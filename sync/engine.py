@@ -1,0 +1,134 @@
+"""The sync engine: pull, push and the live stream, with backoff when offline.
+
+Runs on its own thread (or headless from `backdesk sync`); reports a `SyncStatus`
+through a callback and never touches Qt.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from app.services.gateway import GatewayConfig
+from app.workspace.store import Store
+from sync.client import Credentials, GatewayClient, GatewayError, Refused, Unreachable
+from sync.live import Live, ResumeRefused, StreamLost
+from sync.pull import Puller, PullStats, dbapi
+from sync.push import Pusher
+
+PULL_EVERY_S = 5.0
+BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    online: bool = False
+    message: str = "Not connected yet"
+    last_sync: datetime | None = None
+    pending: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    cursor: str = ""
+    last_seq: int = 0
+    records: int = 0       # pulled in the last pull
+    rate: float = 0.0      # records/s of the last pull
+    frames: int = 0        # stream frames applied since start
+
+
+def client_for(config: GatewayConfig) -> GatewayClient:
+    return GatewayClient(Credentials(config.url, config.username, config.password,
+                                     config.device_id, config.verify or True))
+
+
+class SyncEngine:
+    def __init__(self, store: Store, config: GatewayConfig,
+                 on_status: Callable[[SyncStatus], None] | None = None) -> None:
+        self.store, self.config = store, config
+        self.client = client_for(config)
+        self.on_status = on_status
+        self.status = SyncStatus()
+        self.pull_wanted = threading.Event()
+        self.live = Live(store, self.client, self.pull_wanted.set)
+
+    def close(self) -> None:
+        self.live.close()
+        self.client.close()
+
+    def report(self, **changes: object) -> None:
+        with self.store.read() as s:
+            db = dbapi(s)
+            counts = dict(db.execute("SELECT status, count(*) FROM outbox GROUP BY status"))
+            cursor = db.execute("SELECT cursor FROM sync_cursors WHERE feed = 'changes'"
+                                ).fetchone()
+        self.status = replace(
+            self.status, pending=counts.get("pending", 0) + counts.get("in_flight", 0),
+            conflicts=counts.get("conflict", 0), rejected=counts.get("rejected", 0),
+            cursor=cursor[0] if cursor else "", last_seq=self.live.stats.last_seq,
+            frames=self.live.stats.frames, **changes)  # type: ignore[arg-type]
+        if self.on_status is not None:
+            self.on_status(self.status)
+
+    def exchange(self) -> PullStats:
+        """Pull, push what waits, and pull again to see the results (and others')."""
+        first = Puller(self.store, self.client).run()
+        pushed = Pusher(self.store, self.client).run()
+        if pushed.error:
+            raise Unreachable(pushed.error)
+        after = Puller(self.store, self.client).run() if pushed.sent else PullStats()
+        total = PullStats(records=first.records + after.records,
+                          seconds=first.seconds + after.seconds)
+        self.report(online=True, message="Online", last_sync=datetime.now(UTC),
+                    records=total.records, rate=first.rate)
+        return total
+
+    def once(self) -> SyncStatus:
+        try:
+            self.exchange()
+        except GatewayError as exc:
+            self.report(online=False, message=f"Offline: {exc.message}")
+        return self.status
+
+    def follow(self, stop: threading.Event) -> None:
+        """Stay in sync until `stop` is set: stream live, pull and push as needed."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                self.exchange()
+                self.live.connect()
+                failures = 0
+                self.report(online=True, message="Online, live")
+                next_pull = time.monotonic() + PULL_EVERY_S
+                while not stop.is_set():
+                    self.live.receive(until=min(next_pull, time.monotonic() + 0.5))
+                    if self.pull_wanted.is_set() or time.monotonic() >= next_pull or \
+                            self.status.pending:
+                        self.pull_wanted.clear()
+                        self.exchange()
+                        next_pull = time.monotonic() + PULL_EVERY_S
+                    else:
+                        self.report()
+            except ResumeRefused:
+                self.live.close()
+                continue  # pull, then subscribe afresh
+            except (StreamLost, Unreachable) as exc:
+                self.live.close()
+                failures += 1
+                self.report(online=False, message=f"Offline: {exc}")
+                stop.wait(backoff(failures))
+            except Refused as exc:  # signed out for good, or the gateway refuses this desk
+                self.live.close()
+                failures += 1
+                self.report(online=False, message=f"The gateway refused this desk: "
+                                                  f"{exc.message}")
+                stop.wait(backoff(failures))
+        self.live.close()
+
+
+def backoff(failures: int) -> float:
+    """Exponential steps with jitter, so many desks do not reconnect in lockstep."""
+    base = BACKOFF_S[min(failures, len(BACKOFF_S)) - 1]
+    return base * random.uniform(0.5, 1.0)
