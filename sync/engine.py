@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from app.services.gateway import GatewayConfig
 from app.workspace.store import Store
-from sync.client import Credentials, GatewayClient, GatewayError, Refused, Unreachable
+from sync.client import Credentials, GatewayClient, GatewayError, Unreachable
 from sync.live import Live, ResumeRefused, StreamLost
 from sync.pull import Puller, PullStats, dbapi
 from sync.push import Pusher
@@ -52,6 +52,7 @@ class SyncEngine:
         self.on_status = on_status
         self.status = SyncStatus()
         self.pull_wanted = threading.Event()
+        self.pulled = False  # the stream starts after a first pull
         self.live = Live(store, self.client, self.pull_wanted.set)
 
     def close(self) -> None:
@@ -75,6 +76,7 @@ class SyncEngine:
     def exchange(self) -> PullStats:
         """Pull, push what waits, and pull again to see the results (and others')."""
         first = Puller(self.store, self.client).run()
+        self.pulled = True
         pushed = Pusher(self.store, self.client).run()
         if pushed.error:
             raise Unreachable(pushed.error)
@@ -93,38 +95,47 @@ class SyncEngine:
         return self.status
 
     def follow(self, stop: threading.Event) -> None:
-        """Stay in sync until `stop` is set: stream live, pull and push as needed."""
-        failures = 0
+        """Stay in sync until `stop` is set. The stream and the pull/push exchange fail
+        and recover separately: a refused request does not drop a healthy socket."""
+        failures = stream_failures = 0
+        next_exchange = next_connect = 0.0
         while not stop.is_set():
+            now = time.monotonic()
+            if now >= next_exchange or (self.pull_wanted.is_set() and not failures):
+                self.pull_wanted.clear()
+                try:
+                    self.exchange()
+                    failures = 0
+                    next_exchange = now + PULL_EVERY_S
+                except GatewayError as exc:
+                    failures += 1
+                    next_exchange = now + backoff(failures)
+                    self.report(online=False, message=f"Offline: {exc.message}")
+            if self.pulled and self.live.ws is None and now >= next_connect:
+                try:
+                    self.live.connect()
+                    stream_failures = 0
+                    self.report(online=True, message="Online, live")
+                except ResumeRefused:
+                    self.pull_wanted.set()  # pull first, then subscribe afresh
+                except (StreamLost, GatewayError) as exc:
+                    stream_failures += 1
+                    next_connect = now + backoff(stream_failures)
+                    self.report(message=f"Live stream interrupted: {exc}")
+            if self.live.ws is None:
+                stop.wait(0.2)
+                continue
             try:
-                self.exchange()
-                self.live.connect()
-                failures = 0
-                self.report(online=True, message="Online, live")
-                next_pull = time.monotonic() + PULL_EVERY_S
-                while not stop.is_set():
-                    self.live.receive(until=min(next_pull, time.monotonic() + 0.5))
-                    if self.pull_wanted.is_set() or time.monotonic() >= next_pull or \
-                            self.status.pending:
-                        self.pull_wanted.clear()
-                        self.exchange()
-                        next_pull = time.monotonic() + PULL_EVERY_S
-                    else:
-                        self.report()
+                self.live.receive(until=min(next_exchange, time.monotonic() + 0.5))
+                self.report()
             except ResumeRefused:
                 self.live.close()
-                continue  # pull, then subscribe afresh
-            except (StreamLost, Unreachable) as exc:
+                self.pull_wanted.set()
+            except StreamLost as exc:
                 self.live.close()
-                failures += 1
-                self.report(online=False, message=f"Offline: {exc}")
-                stop.wait(backoff(failures))
-            except Refused as exc:  # signed out for good, or the gateway refuses this desk
-                self.live.close()
-                failures += 1
-                self.report(online=False, message=f"The gateway refused this desk: "
-                                                  f"{exc.message}")
-                stop.wait(backoff(failures))
+                stream_failures += 1
+                next_connect = time.monotonic() + backoff(stream_failures) / 4
+                self.report(message=f"Live stream interrupted: {exc}")
         self.live.close()
 
 

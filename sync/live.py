@@ -9,6 +9,7 @@ it brought, in one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ class Live:
         self.stats = LiveStats()
         self.ws: websocket.WebSocket | None = None
         self.writer: MirrorWriter | None = None
+        self.broken: Exception | None = None
 
     def saved(self) -> tuple[str, int]:
         with self.store.read() as s:
@@ -107,9 +109,12 @@ class Live:
                 " last_seq = excluded.last_seq, epoch = excluded.epoch", (FEED, last, epoch))
 
     def close(self) -> None:
+        self.broken = None
         if self.ws is not None:
-            self.ws.close()
-            self.ws = None
+            ws, self.ws = self.ws, None
+            with contextlib.suppress(OSError, websocket.WebSocketException):
+                ws.close(timeout=1)
+            ws.shutdown()  # type: ignore[no-untyped-call]
 
     def receive(self, until: float) -> int:
         """Read and apply frames until `until` (monotonic) passes; returns how many."""
@@ -124,7 +129,15 @@ class Live:
         return applied
 
     def read_batch(self, ws: websocket.WebSocket) -> list[dict[str, Any]]:
-        """Blocks for one message, then takes whatever else arrives within 50 ms."""
+        """Blocks for one message, then takes whatever else arrives within 50 ms.
+
+        If the socket fails mid-batch, the frames already read are returned first and
+        the failure is raised on the next call: they are good frames, and dropping
+        them would replay the same ones forever under a socket that keeps closing.
+        """
+        if self.broken is not None:
+            broken, self.broken = self.broken, None
+            raise broken
         frames: list[dict[str, Any]] = []
         deadline: float | None = None
         idle_timeout = ws.gettimeout()
@@ -132,27 +145,36 @@ class Live:
             while len(frames) < BATCH_FRAMES:
                 try:
                     message = ws.recv()
+                    if not message:
+                        raise StreamLost("the gateway closed the live stream")
+                    frame = orjson.loads(message)
+                    if frame.get("type") in ("resume_too_old", "resume_invalid"):
+                        raise ResumeRefused(str(frame.get("message", "")))
                 except websocket.WebSocketTimeoutException:
                     if deadline is None:
                         raise StreamLost("the gateway went quiet (no heartbeat)") from None
                     break
-                except (OSError, websocket.WebSocketException) as exc:
-                    raise StreamLost(f"the live stream dropped ({type(exc).__name__})") \
-                        from exc
-                if not message:
-                    raise StreamLost("the gateway closed the live stream")
-                frame = orjson.loads(message)
+                except (StreamLost, ResumeRefused) as exc:
+                    if not frames:
+                        raise
+                    self.broken = exc
+                    break
+                except (OSError, websocket.WebSocketException, ValueError) as exc:
+                    lost = StreamLost(f"the live stream dropped ({type(exc).__name__})")
+                    if not frames:
+                        raise lost from exc
+                    self.broken = lost
+                    break
                 if "seq" in frame:
                     frames.append(frame)
-                elif frame.get("type") in ("resume_too_old", "resume_invalid"):
-                    raise ResumeRefused(str(frame.get("message", "")))
                 if deadline is None:
                     deadline = time.monotonic() + BATCH_S
                     ws.settimeout(BATCH_S)
                 elif time.monotonic() >= deadline:
                     break
         finally:
-            ws.settimeout(idle_timeout)
+            if self.ws is not None:
+                ws.settimeout(idle_timeout)
         return frames
 
     def apply(self, frames: list[dict[str, Any]]) -> None:

@@ -64,3 +64,14 @@ async def compact(g: AdminGateway) -> Response:
 async def restart(g: AdminGateway) -> Response:
     g.request_restart()
     return JSONResponse({"restarting": True})
+
+
+@router.post("/inject")
+async def inject(g: AdminGateway, kind: Annotated[str, Body(max_length=40)],
+                 record_id: Annotated[str, Body(alias="id", max_length=64)],
+                 data: Annotated[Any, Body()] = None) -> Response:
+    """Put a record into the feed exactly as given, unchecked: how tests feed desks
+    malformed payloads (wrong types, missing fields, unknown values, huge strings)."""
+    with g.broker.transaction():
+        record = g.store.put(kind, record_id, data)
+    return JSONResponse({"seq": record.seq})
