@@ -57,6 +57,7 @@ class GatewayClient:
     http: requests.Session = field(default_factory=requests.Session)
     token: str = ""
     user: dict[str, Any] = field(default_factory=dict)
+    broker_name: str = ""
 
     def close(self) -> None:
         self.http.close()
@@ -98,6 +99,7 @@ class GatewayClient:
     def info(self) -> dict[str, Any]:
         result: dict[str, Any] = orjson.loads(self._request("GET", "/v1/info", auth=False)
                                               .content)
+        self.broker_name = str(result.get("broker_name", ""))
         return result
 
     def changes(self, cursor: str, limit: int) -> bytes:

@@ -83,9 +83,13 @@ class SyncEngine:
         after = Puller(self.store, self.client).run() if pushed.sent else PullStats()
         total = PullStats(records=first.records + after.records,
                           seconds=first.seconds + after.seconds)
-        self.report(online=True, message="Online", last_sync=datetime.now(UTC),
+        self.report(online=True, message=self.online_text(), last_sync=datetime.now(UTC),
                     records=total.records, rate=first.rate)
         return total
+
+    def online_text(self) -> str:
+        live = ", live" if self.live.ws is not None else ""
+        return f"Online{live}: {self.client.broker_name or self.config.url}"
 
     def once(self) -> SyncStatus:
         try:
@@ -115,7 +119,7 @@ class SyncEngine:
                 try:
                     self.live.connect()
                     stream_failures = 0
-                    self.report(online=True, message="Online, live")
+                    self.report(online=True, message=self.online_text())
                 except ResumeRefused:
                     self.pull_wanted.set()  # pull first, then subscribe afresh
                 except (StreamLost, GatewayError) as exc:

@@ -16,6 +16,7 @@ from ui.dialogs.unlock import FirstRunDialog, UnlockDialog
 from ui.gateway_status import GatewayMonitor
 from ui.idle import IdleWatcher
 from ui.main_window import MainWindow
+from ui.sync_controller import SyncController
 from ui.theme import apply_theme
 from ui.worker import DbWorker
 
@@ -38,6 +39,9 @@ class Controller(QObject):
         self.dialog: UnlockDialog | FirstRunDialog | None = None
         self.idle: IdleWatcher | None = None
         self._closing = False
+        self.sync: SyncController | None = None
+        self._probe_shown = False
+        self._waiting_for_sandbox = False
 
     def start(self) -> None:
         if workspace_exists(self.folder):
@@ -70,6 +74,17 @@ class Controller(QObject):
         self.window.lock_requested.connect(self.lock)
         self.window.set_gateway_status(self.gateway.text)
         self.gateway.changed.connect(self.window.set_gateway_status)
+        self._probe_shown = True
+        self.sync = SyncController(self.desk, self)
+        self.sync.status_changed.connect(self.window.set_sync_status)
+        self.sync.status_changed.connect(self._synced)
+        if self.gateway.sandbox is None:
+            self.sync.start()
+        elif self.gateway.url:
+            self.sync.start(self.gateway.url)
+        else:  # the built-in sandbox is still starting
+            self.gateway.ready.connect(self.sync.start)
+            self._waiting_for_sandbox = True
         self.window.show()
         app = QApplication.instance()
         self.idle = IdleWatcher(info.idle_lock_minutes * 60_000, self)
@@ -84,8 +99,9 @@ class Controller(QObject):
         if self.window is None or self.desk is None:
             return
         self._stop_idle()
+        self._stop_sync()
         self.window.lock_requested.disconnect(self.lock)
-        self.gateway.changed.disconnect(self.window.set_gateway_status)
+        self._hide_probe()
         self.window.close()  # saves the layout
         self.window.deleteLater()
         self.window = None
@@ -95,6 +111,25 @@ class Controller(QObject):
     def _after_lock(self) -> None:
         self.locked.emit()
         self.start()
+
+    def _synced(self, status: object) -> None:
+        """Once a sync engine reports, it owns the indicator; the probe stops."""
+        if getattr(status, "message", "") != "Offline — no gateway configured":
+            self._hide_probe()
+            self.gateway.timer.stop()
+
+    def _hide_probe(self) -> None:
+        if self._probe_shown and self.window is not None:
+            self.gateway.changed.disconnect(self.window.set_gateway_status)
+        self._probe_shown = False
+
+    def _stop_sync(self) -> None:
+        if self.sync is not None:
+            sync, self.sync = self.sync, None
+            if self._waiting_for_sandbox:
+                self.gateway.ready.disconnect(sync.start)
+                self._waiting_for_sandbox = False
+            sync.stop()
 
     def _stop_idle(self) -> None:
         if self.idle is not None:
@@ -109,6 +144,7 @@ class Controller(QObject):
             return  # closing the window below fires lastWindowClosed again
         self._closing = True
         self._stop_idle()
+        self._stop_sync()
         if self.window is not None:
             window, self.window = self.window, None
             window.close()  # saves the layout

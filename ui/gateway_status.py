@@ -17,6 +17,7 @@ NO_GATEWAY = "Offline — no gateway configured"
 
 class GatewayMonitor(QObject):
     changed = Signal(str)
+    ready = Signal(str)  # the built-in sandbox answers at this URL
 
     def __init__(self, url: str | None, sandbox_data: Path | None,
                  parent: QObject | None = None) -> None:
@@ -43,6 +44,7 @@ class GatewayMonitor(QObject):
 
     def _sandbox_started(self, url: str) -> None:
         self.url = url
+        self.ready.emit(url)
         self.check()
         self.timer.start()
 

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QSt
 from app.queries import catalogue
 from app.queries.listing import Listing
 from app.services.workspace import Desk, WorkspaceInfo
+from sync.engine import SyncStatus
+from ui.sync_controller import status_line
 from ui.views.audit_view import AuditPage
 from ui.views.clients_view import ClientsPage
 from ui.views.dashboard import DashboardPage
@@ -55,7 +57,7 @@ class MainWindow(QMainWindow):
                                 "No alerts: monitoring has raised nothing to look at.")),
             ("Reports", ReportsPage),
             ("Audit", lambda: AuditPage(desk, worker)),
-            ("Sync", lambda: SyncPage(desk, worker, self.gateway_text)),
+            ("Sync", lambda: SyncPage(desk, worker, self.sync_status)),
         ]
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -74,8 +76,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.user_label = QLabel(f"{desk.actor.full_name} · {desk.actor.role.label}")
-        self.gateway_text = "Offline — no gateway configured"
-        self.sync_label = QLabel(self.gateway_text)
+        self.sync_status = SyncStatus(message="Offline — no gateway configured")
+        self.sync_label = QLabel(status_line(self.sync_status))
         self.sync_label.setObjectName("syncStatus")
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.sync_label)
@@ -84,11 +86,15 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(int(str(settings.value("window/part", 0))))
 
     def set_gateway_status(self, text: str) -> None:
-        self.sync_label.setText(text)
+        """What the gateway probe says while no sync engine runs for this workspace."""
+        self.set_sync_status(SyncStatus(message=text))
+
+    def set_sync_status(self, status: SyncStatus) -> None:
+        self.sync_status = status
+        self.sync_label.setText(status_line(status))
         for page in self.pages.values():
             if isinstance(page, SyncPage):
-                page.set_gateway_status(text)
-        self.gateway_text = text
+                page.set_status(status)
 
     # -- parts -----------------------------------------------------------------
     def show_part(self, row: int) -> None:

@@ -14,7 +14,7 @@ from app.models.kyc import KycCase
 from app.models.ledger import JournalEntry
 from app.models.partners import Partner
 from app.models.payments import PaymentRequest
-from app.models.sync_state import OutboxCommand
+from app.models.sync_state import OutboxCommand, SyncError
 from app.models.trading import Deal, TradingAccount
 from app.money import format_money
 from app.queries.listing import Column, Listing, Row
@@ -151,6 +151,7 @@ OUTBOX = Listing(
     columns=(
         Column("Seq", OutboxCommand.device_seq, align_right=True),
         Column("Command", OutboxCommand.kind),
+        Column("About", OutboxCommand.entity_ref),
         Column("Status", OutboxCommand.status),
         Column("Attempts", OutboxCommand.attempts, align_right=True),
         Column("Last error", OutboxCommand.last_error),
@@ -189,3 +190,20 @@ def _ms_time(row: Row) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(int(row[0]) / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+SYNC_ERRORS = Listing(
+    name="sync_errors",
+    columns=(
+        Column("When", SyncError.at),
+        Column("Where", SyncError.source),
+        Column("Record", SyncError.kind),
+        Column("Id", SyncError.record_id),
+        Column("What happened", SyncError.message),
+    ),
+    source=SyncError.__table__,
+    key=SyncError.id,
+    search=(SyncError.message, SyncError.record_id),
+    default_sort=0,
+    default_descending=True,
+)

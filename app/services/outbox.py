@@ -314,3 +314,32 @@ def apply_revert(s: Session, revert: dict[str, Any]) -> None:
     if values:  # names come from REVERTIBLE, values are bound
         sets = ", ".join(f"{k} = :{k}" for k in values)
         s.execute(text(f"UPDATE {table} SET {sets} WHERE id = :id"), {**values, "id": rid})
+
+
+def resolve_conflict(desk: Desk, outbox_id: int, *, keep_mine: bool) -> dict[str, Any] | None:
+    """A person decides a version conflict. Keeping ours sends it again on top of the
+    gateway's version; taking theirs drops our command and puts our local values back.
+    Returns the gateway's record when theirs is taken, for the sync layer to apply."""
+    require(desk.actor, Permission.VIEW)
+    with desk.store.write() as s:
+        row = s.get(OutboxCommand, outbox_id)
+        if row is None or row.status is not OutboxStatus.CONFLICT or row.conflict is None:
+            raise NotFound("This conflict was already resolved.")
+        theirs = dict(row.conflict)
+        row.status = OutboxStatus.DISCARDED
+        if keep_mine:
+            payload = dict(row.payload)
+            payload["base_version"] = int(theirs["version"])
+            again = enqueue(s, desk.actor, row.kind, payload, entity=row.entity,
+                            entity_ref=row.entity_ref, revert=row.revert)
+            audit.record(s, desk.actor, "outbox.conflict_keep_mine", row.entity,
+                         row.entity_ref, before={"theirs": theirs.get("data")},
+                         after={"ours": payload.get("data", payload),
+                                "device_seq": again.device_seq})
+            return None
+        if row.revert:
+            apply_revert(s, row.revert)
+        audit.record(s, desk.actor, "outbox.conflict_take_theirs", row.entity, row.entity_ref,
+                     before={"ours": row.payload.get("data", row.payload)},
+                     after={"theirs": theirs.get("data")})
+        return theirs

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from app.services.workspace import init_workspace
 from tests.conftest import PASSWORD
 from tests.ui.conftest import not_blank
 from tests.ui.test_shell import SHOTS, _unlock
@@ -15,10 +16,14 @@ from ui.app import Controller
 from ui.gateway_status import GatewayMonitor
 
 
-def test_built_in_sandbox_shows_online_and_stops_with_the_app(
-        qtbot, demo_folder: Path, settings: QSettings, tmp_path: Path) -> None:
+def test_built_in_sandbox_syncs_live_and_stops_with_the_app(
+        qtbot, settings: QSettings, tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    init_workspace(folder, password=PASSWORD, broker_name="Demo Markets Ltd",
+                   base_currency="USD", admin_username="admin",
+                   admin_full_name="Ada Admin").close()
     monitor = GatewayMonitor(None, tmp_path / "sandbox")
-    controller = Controller(demo_folder, settings, monitor)
+    controller = Controller(folder, settings, monitor)
     try:
         check_online_then_stop(qtbot, controller, monitor)
     finally:
@@ -33,19 +38,29 @@ def check_online_then_stop(qtbot, controller: Controller, monitor: GatewayMonito
         _unlock(qtbot, controller, PASSWORD)
     window = controller.window
     assert window is not None
-    qtbot.waitUntil(lambda: window.sync_label.text().startswith("Online"), timeout=60000)
+    qtbot.waitUntil(lambda: window.sync_label.text().startswith("Online, live"), timeout=60000)
     assert "Sandbox Markets Ltd" in window.sync_label.text()
     page = window.part("Sync")
-    assert page.state.text().startswith("Online: Sandbox Markets Ltd")
+    assert page.state.text().startswith("Online, live: Sandbox Markets Ltd")
+    clients = window.part("Clients")
+    qtbot.waitUntil(lambda: clients.list.model.rowCount() > 100, timeout=30000)
+    window.nav.setCurrentRow(window.nav.count() - 1)
+    sync = controller.sync
+    assert sync is not None
+    qtbot.waitUntil(lambda: sync.status.frames > 0, timeout=20000)  # ticks arrive live
+    qtbot.waitUntil(lambda: " 0 live frames" not in page.details.text(), timeout=5000)
     window.resize(1280, 800)
     qtbot.wait(100)
     SHOTS.mkdir(exist_ok=True)
     window.grab().save(str(SHOTS / "sync_online.png"))
     assert not_blank(SHOTS / "sync_online.png") > 20
     sandbox = monitor.sandbox
-    assert sandbox is not None and sandbox.running
+    sync = controller.sync
+    assert sandbox is not None and sandbox.running and sync is not None
+    runner = sync.runner
     controller.shutdown()
     assert not sandbox.running and not monitor.net.isRunning()
+    assert runner is not None and not runner.is_alive()
     assert "stopped" in sandbox.output
 
 
