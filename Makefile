@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-DEMO_WORKSPACE ?= .demo-workspace
+DEMO_WORKSPACE ?= .desk-workspace
 DEMO_PASSWORD ?= demo-password
 
 .PHONY: run test lint bench contract sandbox python-check system-deps-run system-deps-test clean
@@ -27,10 +27,12 @@ system-deps-run:
 system-deps-test:
 	@bash installer/linux/system-deps.sh test
 
+# The desk starts empty and fills from the built-in sandbox gateway as it syncs.
 run: system-deps-run $(INSTALLED)
 	@test -f $(DEMO_WORKSPACE)/backdesk.db || \
-	  BACKDESK_PASSWORD=$(DEMO_PASSWORD) $(BIN)/backdesk --workspace $(DEMO_WORKSPACE) demo
-	@echo "Demo workspace: $(DEMO_WORKSPACE)   password: $(DEMO_PASSWORD)"
+	  BACKDESK_PASSWORD=$(DEMO_PASSWORD) $(BIN)/backdesk --workspace $(DEMO_WORKSPACE) \
+	    init --broker "Sandbox Markets Ltd" --admin admin --admin-name "Ada Admin"
+	@echo "Desk workspace: $(DEMO_WORKSPACE)   password: $(DEMO_PASSWORD)"
 	@echo "Gateway: the built-in sandbox broker (data in .sandbox/, users admin, finance, ... password 'sandbox')"
 	$(BIN)/backdesk --workspace $(DEMO_WORKSPACE) gui --sandbox --sandbox-data .sandbox
 
@@ -46,6 +48,7 @@ bench: $(INSTALLED)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/store.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 	$(BIN)/python bench/gateway.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/sync.py
 
 # Rewrite sync/contract/openapi.json after changing the gateway API.
 contract: $(INSTALLED)

@@ -34,7 +34,7 @@ CLIENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 DEALS = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 FRAMES = 200_000
 WEBSOCKET_CLIENT_BASELINE = 58_000  # msgs/s, DESIGN.md
-DATA = Path(__file__).resolve().parent.parent / ".bench" / "gateway"
+DATA = Path(__file__).resolve().parent.parent / ".bench" / f"gateway-{CLIENTS}-{DEALS}"
 
 
 def build_broker() -> None:
