@@ -306,3 +306,119 @@ def test_two_desks_converge_and_conflicts_wait_for_a_person(box: Sandbox,
         e.close()
     a.close()
     b.close()
+
+
+def test_offline_work_queues_and_drains_on_reconnect(box: Sandbox, tmp_path: Path) -> None:
+    desk = workspace(tmp_path / "ws", box, "finance")
+    e = engine(desk)
+    assert e.once().online
+    login = sorted(gateway_state(box.desk("admin"))["states"])[0]
+    box.stop()
+    offline = e.once()
+    assert not offline.online and "did not answer" in offline.message
+    assert offline.last_sync is not None  # when it last worked stays known
+    outbox.queue_balance_operation(desk, login, "deposit", "3.00", "made-offline")
+    with desk.store.read() as s:
+        cid = s.query(Client.id).filter(Client.external_id.is_not(None)).first()[0]
+    outbox.add_note(desk, cid, "Written while the gateway was down.")
+    assert e.once().pending == 2
+    box.start()  # same data folder, new port
+    e.close()
+    set_gateway(desk, box.base, "finance", "sandbox")
+    e = engine(desk)
+    back = e.once()
+    assert back.online and back.pending == 0
+    assert_same(box.desk("admin"), desk)
+    e.close()
+    desk.close()
+
+
+def test_refusals_revert_and_conflicts_are_resolved_by_a_person(box: Sandbox,
+                                                                tmp_path: Path) -> None:
+    from sync.resolve import take_theirs
+
+    a = workspace(tmp_path / "a", box, "finance")
+    clerk_desk = workspace(tmp_path / "c", box, "clerk")  # signs in to the gateway as a clerk
+    ea, ec = engine(a), engine(clerk_desk)
+    ea.once()
+    ec.once()
+    outbox.prepare_approval(a, "withdrawal", "payment", "PAY00000002")
+    ea.once()
+    ec.once()
+    with clerk_desk.store.read() as s:
+        approval = dbapi(s).execute("SELECT id FROM approvals").fetchone()[0]
+    outbox.decide_approval(clerk_desk, approval, True, "looks fine")
+    status = ec.once()
+    assert status.rejected == 1
+    with clerk_desk.store.read() as s:
+        db = dbapi(s)
+        assert db.execute("SELECT status, decided_by FROM approvals").fetchone() == \
+            ("pending", None)  # put back
+        row = s.query(OutboxCommand).filter(OutboxCommand.status == OutboxStatus.REJECTED
+                                            ).one()
+        assert "clerk cannot decide" in row.last_error
+    # a conflict: both edit the KYC notes of the same client's case
+    rid = "case-shared-1"
+    gw = box.desk("compliance")
+    assert gw.command("put-record", {"kind": "kyc_case", "id": rid, "base_version": 0, "data": {
+        "client_id": "C1000002", "status": "open", "notes": "opened"}}).status_code == 200
+    ea.once()
+    ec.once()
+    from app.models.kyc import KycCase, KycStatus
+
+    with a.store.read() as s:
+        case_a = s.query(KycCase.id).filter(KycCase.uid == rid).scalar()
+    assert gw.command("put-record", {"kind": "kyc_case", "id": rid, "base_version": 1, "data": {
+        "client_id": "C1000002", "status": "in_review", "notes": "gateway side"}}
+    ).status_code == 200
+    outbox.decide_kyc_case(a, case_a, KycStatus.IN_REVIEW, "desk side")
+    assert ea.once().conflicts == 1
+    with a.store.read() as s:
+        conflict = s.query(OutboxCommand).filter(OutboxCommand.status ==
+                                                 OutboxStatus.CONFLICT).one().id
+    take_theirs(a, conflict)
+    with a.store.read() as s:
+        assert dbapi(s).execute("SELECT notes FROM kyc_cases WHERE uid = ?",
+                                (rid,)).fetchone() == ("gateway side",)
+    # and the other way: keep ours on top of theirs
+    outbox.decide_kyc_case(a, case_a, KycStatus.IN_REVIEW, "desk side again")
+    assert gw.command("put-record", {"kind": "kyc_case", "id": rid, "base_version": 2, "data": {
+        "client_id": "C1000002", "status": "in_review", "notes": "gateway again"}}
+    ).status_code == 200
+    assert ea.once().conflicts == 1
+    with a.store.read() as s:
+        conflict = s.query(OutboxCommand).filter(OutboxCommand.status ==
+                                                 OutboxStatus.CONFLICT).one().id
+    outbox.resolve_conflict(a, conflict, keep_mine=True)
+    assert ea.once().conflicts == 0
+    assert gw.get(f"/v1/records/kyc_case/{rid}").json()["data"]["notes"] == "desk side again"
+    for e in (ea, ec):
+        e.close()
+    a.close()
+    clerk_desk.close()
+
+
+def test_expired_cursor_resyncs_and_keeps_the_outbox(box: Sandbox, tmp_path: Path) -> None:
+    desk = workspace(tmp_path / "ws", box, "finance")
+    e = engine(desk)
+    e.once()
+    gw = box.desk("admin")
+    gw.control("advance", {"steps": 80})  # positions close: tombstones
+    gw.control("compact")
+    with desk.store.read() as s:
+        cid = s.query(Client.id).filter(Client.external_id.is_not(None)).first()[0]
+    box.stop(signal.SIGKILL)  # the note is made offline, waits in the outbox
+    outbox.add_note(desk, cid, "kept through a resync")
+    box.start()
+    e.close()
+    set_gateway(desk, box.base, "finance", "sandbox")
+    e = engine(desk)
+    status = e.once()
+    assert status.online and status.pending == 0
+    assert_same(box.desk("admin"), desk)  # closed positions gone here too
+    with desk.store.read() as s:
+        assert dbapi(s).execute("SELECT count(*) FROM sync_errors WHERE message LIKE"
+                                " 'Full resync%'").fetchone()[0] == 1
+    assert "kept through a resync" in gateway_state(box.desk("admin"))["notes"].values()
+    e.close()
+    desk.close()
