@@ -207,6 +207,16 @@ class Live:
                 self.wants_pull()
             elif isinstance(data, dict) and "kind" in data:
                 changes.append(data)
+        try:
+            self._write(changes, ticks, last)
+        except BaseException:
+            self.writer = None  # its id maps may name rows the rollback removed
+            raise
+        self.stats.frames += len(frames)
+        self.stats.last_seq = last
+
+    def _write(self, changes: list[dict[str, Any]], ticks: list[dict[str, Any]],
+               last: int) -> None:
         with self.store.write() as s:
             db = dbapi(s)
             if changes:
@@ -232,5 +242,3 @@ class Live:
                     " ON CONFLICT (symbol) DO UPDATE SET bid = excluded.bid,"
                     " ask = excluded.ask, time_ms = excluded.time_ms", rows)
             db.execute("UPDATE sync_cursors SET last_seq = ? WHERE feed = ?", (last, FEED))
-        self.stats.frames += len(frames)
-        self.stats.last_seq = last

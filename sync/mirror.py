@@ -106,7 +106,10 @@ class PageResult:
 
 class MirrorWriter:
     """Writes through one DB-API connection inside the caller's transaction; keeps
-    login and client-id maps so a page needs no lookups per row."""
+    login and client-id maps so a page needs no lookups per row.
+
+    The maps may hold ids a failed transaction rolled back, and SQLite hands such ids
+    out again: a writer whose transaction failed must be thrown away."""
 
     def __init__(self, db: Any) -> None:
         self.db = db
@@ -124,7 +127,13 @@ class MirrorWriter:
 
     def account_id(self, login: int, currency: str = "") -> int:
         found = self.accounts.get(login)
-        if found is None:  # its deals came first: a placeholder the account record fills
+        if found is None:  # another writer (the pull, the stream) may have added it since
+            row = self.db.execute("SELECT id, currency FROM trading_accounts"
+                                  " WHERE platform = ? AND login = ?", (PLATFORM, login)).fetchone()
+            if row is not None:
+                self.accounts[login], self.currencies[login] = int(row[0]), str(row[1])
+                return int(row[0])
+            # its deals came first: a placeholder the account record fills
             cur = self.db.execute(
                 'INSERT INTO trading_accounts (platform, login, client_id, "group", currency,'
                 " leverage, status, opened_at, server_version) VALUES (?, ?, NULL, '', ?, 0,"
@@ -136,6 +145,11 @@ class MirrorWriter:
     def client_id(self, external: str) -> int:
         found = self.clients.get(external)
         if found is None:
+            row = self.db.execute("SELECT id FROM clients WHERE external_id = ?",
+                                  (external,)).fetchone()
+            if row is not None:
+                found = self.clients[external] = int(row[0])
+                return found
             cur = self.db.execute(
                 "INSERT INTO clients (external_id, kind, first_name, last_name, company_name,"
                 " display_name, search_name, email, phone, country, status, segment,"
@@ -177,9 +191,13 @@ class MirrorWriter:
             self.db.executemany(SQL["account"], rows)
             self.remap("trading_accounts", "login", [r[1] for r in rows], self.accounts,
                        f"platform = '{PLATFORM}' AND ")
-        for kind in ("deal", "position", "position_gone", "account_state"):
+        for kind in ("deal", "position", "account_state"):
             if rows := batches.get(kind):
                 self.db.executemany(SQL[kind], rows)
+        if rows := batches.get("position_gone"):
+            self.db.executemany(SQL["tombstone"], [("position", *r) for r in rows])
+            self.db.executemany("DELETE FROM positions WHERE platform = ? AND position_id = ?",
+                                [(PLATFORM, int(pid)) for pid, _ in rows])
         if rows := batches.get("payment"):
             self.db.executemany(SQL["payment"], rows)
             self.payment_histories([r[0] for r in rows])
@@ -318,7 +336,8 @@ class MirrorWriter:
         pid = int(text(change["id"], "position id", 20, empty=False))
         d = change["data"]
         if change["deleted"] or d is None:
-            batches.setdefault("position_gone", []).append((PLATFORM, pid))
+            batches.setdefault("position_gone", []).append(
+                (str(pid), integer(change["version"], "version")))
             return
         login = integer(d["login"], "login")
         currency = d.get("currency") or self.currencies.get(login, "")
@@ -414,16 +433,21 @@ SQL = {
         " position_id = excluded.position_id, time_ms = excluded.time_ms,"
         " reason = excluded.reason, comment = excluded.comment,"
         " server_version = excluded.server_version " + _NEWER.format(t="deals")),
+    # A position closed at a later version than this copy stays closed.
     "position": (
         "INSERT INTO positions (platform, position_id, account_id, symbol, side, volume,"
         " open_price, current_price, profit_minor, swap_minor, opened_ms, server_version)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, position_id)"
+        " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 WHERE NOT EXISTS"
+        " (SELECT 1 FROM mirror_tombstones WHERE kind = 'position'"
+        " AND id = CAST(?2 AS TEXT) AND version >= ?12) ON CONFLICT (platform, position_id)"
         " DO UPDATE SET account_id = excluded.account_id, symbol = excluded.symbol,"
         " side = excluded.side, volume = excluded.volume, open_price = excluded.open_price,"
         " current_price = excluded.current_price, profit_minor = excluded.profit_minor,"
         " swap_minor = excluded.swap_minor, opened_ms = excluded.opened_ms,"
         " server_version = excluded.server_version " + _NEWER.format(t="positions")),
-    "position_gone": "DELETE FROM positions WHERE platform = ? AND position_id = ?",
+    "tombstone": (
+        "INSERT INTO mirror_tombstones (kind, id, version) VALUES (?, ?, ?)"
+        " ON CONFLICT (kind, id) DO UPDATE SET version = max(version, excluded.version)"),
     "payment": (
         "INSERT INTO payment_requests (uid, external_id, client_id, account_id, direction,"
         " method, provider, amount_minor, currency, fee_minor, status, provider_ref,"

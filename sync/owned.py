@@ -41,6 +41,11 @@ class OwnedWriter:
             return None
         found = self.users.get(username)
         if found is None:
+            row = self.db.execute("SELECT id FROM users WHERE username = ?",
+                                  (username,)).fetchone()
+            if row is not None:  # added on this desk after the map was read
+                found = self.users[username] = int(row[0])
+                return found
             cur = self.db.execute(
                 "INSERT INTO users (username, full_name, role, active, created_at) "
                 "VALUES (?, ?, 'clerk', 0, ?)", (username, username, self.now))
@@ -66,6 +71,10 @@ class OwnedWriter:
         apply = TYPED.get(kind)
         if apply is None or self.unsettled(kind, rid):
             return
+        newest = self.db.execute("SELECT version FROM shared_records WHERE kind = ? AND id = ?",
+                                 (kind, rid)).fetchone()[0]
+        if newest > version:
+            return  # a late copy (a replayed frame): the newer one, or its deletion, stands
         apply(self, rid, version, data)
 
     def unsettled(self, kind: str, rid: str) -> bool:

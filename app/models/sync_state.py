@@ -91,3 +91,14 @@ class SharedRecord(Base):
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     data: Mapped[JSONDict | None] = mapped_column(JSON)
+
+
+class MirrorTombstone(Base):
+    """The version at which a mirror record was deleted, so an older copy of it that
+    arrives late (a replayed stream frame) cannot bring it back."""
+
+    __tablename__ = "mirror_tombstones"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)

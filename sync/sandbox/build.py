@@ -125,6 +125,23 @@ class Builder:
         }
         return cid, data
 
+    def profiles(self, n: int, trading: set[int]) -> Iterator[tuple[str, str, str]]:
+        """The back office's view of each client, as earlier desks left it."""
+        rng = self.rng
+        for i in range(n):
+            if i in trading:
+                status = "active" if rng.random() < 0.85 else rng.choice(("verified",
+                                                                          "dormant"))
+            else:
+                status = rng.choice(("lead", "registered", "kyc_pending", "closed"))
+            cid = client_id(FIRST_CLIENT + i)
+            yield "client_profile", cid, dumps({
+                "client_id": cid, "status": status,
+                "segment": "professional" if rng.random() < 0.08 else "retail",
+                "risk_rating": rng.choices(("low", "medium", "high"), (70, 25, 5))[0],
+                "manager": None, "tags": [],
+                "closed_reason": "Client asked to close" if status == "closed" else ""})
+
     # -- trading history --------------------------------------------------------------------
 
     def deal(self, acc: _Account, symbol: str, action: str, entry: str, volume: int,
@@ -293,6 +310,7 @@ def build(store: SandboxStore, *, seed: int, clients: int, deals: int, as_of: da
                 login += 1
         b.counts.clients = clients
         store.bulk_load(rows)
+        store.bulk_load(b.profiles(clients, trading_set))
         rows = []
         remaining = deals
         account_rows: list[tuple[str, str, str]] = []

@@ -289,7 +289,7 @@ def test_two_desks_converge_and_conflicts_wait_for_a_person(box: Sandbox,
         assert dbapi(s).execute("SELECT status FROM approvals WHERE id = ?",
                                 (approval,)).fetchone() == ("approved",)
     # both edit the same client offline: the second to arrive is a conflict
-    for desk, segment in ((a, "vip"), (b, "retail")):
+    for desk, segment in ((a, "vip"), (b, "gold")):
         with desk.store.read() as s:
             local = s.query(Client.id).filter(Client.external_id == "C1000001").scalar()
         data, version, _ = get_client(desk, local)
@@ -301,7 +301,7 @@ def test_two_desks_converge_and_conflicts_wait_for_a_person(box: Sandbox,
             OutboxCommand.id.desc()).first()
         assert row is not None and row.status is OutboxStatus.CONFLICT
         assert row.conflict is not None and row.conflict["data"]["segment"] == "vip"
-        assert row.payload["data"]["segment"] == "retail"  # ours, kept beside theirs
+        assert row.payload["data"]["segment"] == "gold"  # ours, kept beside theirs
     for e in (ea, eb):
         e.close()
     a.close()

@@ -58,6 +58,12 @@ def upgrade() -> None:
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("kind", "id", name=op.f("pk_shared_records")))
+    op.create_table(
+        "mirror_tombstones",
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("kind", "id", name=op.f("pk_mirror_tombstones")))
 
 
 def downgrade() -> None:
