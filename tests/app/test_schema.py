@@ -47,3 +47,32 @@ def test_no_float_columns_anywhere() -> None:
     for table in Base.metadata.tables.values():
         for column in table.columns:
             assert not isinstance(column.type, Float | Numeric), f"{table.name}.{column.name}"
+
+
+def test_enum_checks_are_case_expressions_and_still_refuse(desk: Desk) -> None:
+    import re
+
+    import pytest
+    from sqlalchemy import CheckConstraint
+    from sqlalchemy.exc import IntegrityError
+
+    with desk.store.writer.connect() as conn:
+        tables = dict(conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+    found = {name for sql in tables.values()
+             for name in re.findall(r"CONSTRAINT (ck_\w+) CHECK \(CASE ", sql)}
+    wanted = {str(c.name) for t in Base.metadata.tables.values() for c in t.constraints
+              if isinstance(c, CheckConstraint)}
+    assert len(wanted) >= 20 and found == wanted
+    assert not any(" IN (" in sql for sql in tables.values())
+    with pytest.raises(IntegrityError, match="ck_deals_deal_action"), \
+            desk.store.writer.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO trading_accounts (platform, login, \"group\", currency, leverage,"
+            " status, opened_at, server_version) VALUES ('gw', 1, '', 'USD', 100, 'active',"
+            " '2026-01-01 00:00:00.000000', 0)")
+        conn.exec_driver_sql(
+            "INSERT INTO deals (platform, ticket, account_id, symbol, action, entry, volume,"
+            " price, profit_minor, commission_minor, swap_minor, fee_minor, time_ms, reason,"
+            " comment, server_version) VALUES ('gw', 1, 1, 'EURUSD', 'BUY', 'in', 1, 1, 0, 0,"
+            " 0, 0, 0, '', '', 0)")
