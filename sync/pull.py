@@ -116,7 +116,7 @@ class Puller:
             while more:
                 # Several pages per transaction (each with its cursor): fewer commits,
                 # the same guarantee.
-                with self.store.write() as s:
+                with self.store.write(refetchable=bulk) as s:
                     db = dbapi(s)
                     if writer is None:
                         writer = MirrorWriter(db)

@@ -154,11 +154,28 @@ class Store:
 
     # -- sessions ----------------------------------------------------------------
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One write transaction: commits on success, rolls back on any error."""
+    def write(self, *, refetchable: bool = False) -> Iterator[Session]:
+        """One write transaction: commits on success, rolls back on any error.
+
+        `refetchable` is for data that can be fetched again (a first pull of mirrors):
+        its commit skips the fsync. SQLite's WAL keeps the file consistent through a
+        crash or power loss either way; on power loss the last such commits roll back
+        and are pulled again. Other writes keep full durability.
+        """
         self._check_open()
-        with Session(self._writer, expire_on_commit=False) as session, session.begin():
-            yield session
+        if not refetchable:
+            with Session(self._writer, expire_on_commit=False) as session, session.begin():
+                yield session
+            return
+        with self._writer.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA synchronous = NORMAL")  # only outside a transaction
+            try:
+                with Session(conn, expire_on_commit=False) as session, session.begin():
+                    yield session
+            finally:
+                raw.execute("PRAGMA synchronous = FULL")
 
     @contextmanager
     def read(self) -> Iterator[Session]:

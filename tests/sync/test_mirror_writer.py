@@ -66,3 +66,28 @@ def test_a_rolled_back_placeholder_is_not_reused_for_another_login(desk: Desk) -
             "SELECT a.login, s.balance_minor FROM account_states s"
             " JOIN trading_accounts a ON a.id = s.account_id"))
     assert rows == [(8002, 2000)]
+
+
+def deal(ticket: int, login: int, time_ms: object = 1_700_000_000_000) -> dict[str, Any]:
+    return {"kind": "deal", "id": str(ticket), "version": 1, "deleted": False,
+            "data": {"ticket": ticket, "login": login, "currency": "USD", "symbol": "EURUSD",
+                     "action": "BUY", "entry": "IN", "volume": "1.00", "price": "1.08207",
+                     "profit": "0.00", "commission": "-3.50", "swap": "0.00", "fee": "0.00",
+                     "position_id": 1, "time_ms": time_ms, "reason": "CLIENT", "comment": ""}}
+
+
+def test_deals_before_their_account_share_one_placeholder_the_account_fills(desk: Desk) -> None:
+    with desk.store.write() as s:
+        writer = MirrorWriter(dbapi(s))
+        late = state(9001, "5.00")
+        late["data"]["updated_ms"] = 2**61
+        result = writer.apply([deal(1, 9001), deal(2, 9001), deal(3, 9002, "soon"),
+                               account(9001, "C-9"), late])
+    assert [(e[1], e[2]) for e in result.errors] == [
+        ("3", "time_ms must be a whole number"), ("9001", "updated_ms is out of range")]
+    assert accounts(desk) == [(9001, "C-9")]  # the rejected deal made no placeholder row
+    with desk.store.read() as s:
+        rows = list(dbapi(s).execute(
+            "SELECT d.ticket, a.login, d.commission_minor, d.price FROM deals d"
+            " JOIN trading_accounts a ON a.id = d.account_id ORDER BY d.ticket"))
+    assert rows == [(1, 9001, -350, 108207000), (2, 9001, -350, 108207000)]
