@@ -1,0 +1,202 @@
+"""Scores a person or company against list entries, with the reasons behind a score.
+
+Names are compared token by token in any order (word order differs between lists and
+passports), so a missing middle name costs little and a shared surname alone is never
+a match. Token similarity is Jaro-Winkler, which forgives small typos and
+transliteration variants; names first written in Arabic or Hebrew script, which omit
+short vowels, are also compared by their consonants. Date of birth and country then
+raise or lower the score, and each adjustment is stated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+
+from app.screening.names import NameForm, name_form, skeleton, spoken
+
+THRESHOLD = 85          # default score (0–100) from which a result is a hit to review
+TOKEN_MIN = 0.75        # token similarity below this is no match for that token
+ONE_TOKEN_CAP = 0.60    # two-word names sharing only one word
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One listed person or entity, from any list format."""
+
+    list_id: str
+    entry_id: str
+    kind: str                        # "person" | "entity"
+    names: tuple[NameForm, ...]      # primary name first, then aliases
+    birth_dates: tuple[str, ...] = ()  # "1970", "1970-03" or "1970-03-15"
+    countries: frozenset[str] = frozenset()  # ISO 3166 alpha-2
+    programs: tuple[str, ...] = ()
+    remarks: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What is screened: a client (or any name typed in)."""
+
+    name: NameForm
+    kind: str = "person"
+    birth_date: str | None = None
+    countries: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, name: str, kind: str = "person", birth_date: str | None = None,
+           countries: Iterable[str] = ()) -> Subject:
+        return cls(name_form(name), kind, birth_date, frozenset(c.upper() for c in countries))
+
+
+@dataclass(slots=True)
+class Hit:
+    entry: Entry
+    score: int
+    matched_name: str
+    reasons: list[str] = field(default_factory=list)
+
+
+def _token_similarity(a: str, b: str, by_consonants: bool) -> float:
+    """Edit similarity of the tokens as written and as spoken; Jaro-Winkler was tried
+    and dropped: its prefix bonus made 'Lukin' match 'Lukashenko'."""
+    if a == b:
+        return 1.0
+    sim = Levenshtein.normalized_similarity(a, b)
+    sa, sb = spoken(a), spoken(b)
+    sim = max(sim, Levenshtein.normalized_similarity(sa, sb))
+    ka, kb = skeleton(sa), skeleton(sb)
+    if by_consonants:  # Arabic and Hebrew script write no short vowels
+        sim = max(sim, 0.95 * Levenshtein.normalized_similarity(ka, kb))
+    elif ka == kb and len(ka) >= 4:  # Mohamed, Muhammad: vowels are all that differ
+        sim = max(sim, 0.9)
+    return sim
+
+
+def name_score(q: NameForm, e: NameForm) -> tuple[float, list[tuple[str, str, float]]]:
+    """0..1, and the token pairs that produced it. Names written as one word on one
+    side and two on the other (Weiming, Wei Ming; Benali, Ben Ali) are tried joined."""
+    best = _token_score(q, e)
+    for joined_q in _joinings(q):
+        best = max(best, _token_score(joined_q, e), key=lambda r: r[0])
+    for joined_e in _joinings(e):
+        best = max(best, _token_score(q, joined_e), key=lambda r: r[0])
+    return best
+
+
+def _joinings(form: NameForm) -> list[NameForm]:
+    t = form.tokens
+    return [NameForm(form.text, (*t[:i], t[i] + t[i + 1], *t[i + 2:]), form.abjad)
+            for i in range(len(t) - 1)]
+
+
+def _token_score(q: NameForm, e: NameForm) -> tuple[float, list[tuple[str, str, float]]]:
+    if not q.tokens or not e.tokens:
+        return 0.0, []
+    by_consonants = q.abjad or e.abjad
+    pairs = sorted(((_token_similarity(a, b, by_consonants), i, j)
+                    for i, a in enumerate(q.tokens) for j, b in enumerate(e.tokens)),
+                   reverse=True)
+    used_q: set[int] = set()
+    used_e: set[int] = set()
+    matched: list[tuple[str, str, float]] = []
+    for sim, i, j in pairs:
+        if sim < TOKEN_MIN:
+            break
+        if i not in used_q and j not in used_e:
+            used_q.add(i)
+            used_e.add(j)
+            matched.append((q.tokens[i], e.tokens[j], sim))
+    if not matched:
+        return 0.0, []
+    weight_q = sum(len(t) for t in q.tokens)
+    weight_e = sum(len(t) for t in e.tokens)
+    cover_q = sum(sim * len(a) for a, _, sim in matched) / weight_q
+    cover_e = sum(sim * len(b) for _, b, sim in matched) / weight_e
+    short, long_ = (cover_q, cover_e) if len(q.tokens) <= len(e.tokens) else (cover_e, cover_q)
+    score = 0.85 * short + 0.15 * long_
+    if len(matched) == 1 and len(q.tokens) > 1 and len(e.tokens) > 1:
+        score = min(score, ONE_TOKEN_CAP)
+    return score, matched
+
+
+def _dates_agree(ours: str, theirs: str) -> bool | None:
+    """True/False when comparable; a year-only date agrees within a year."""
+    if len(ours) < 4 or len(theirs) < 4 or not ours[:4].isdigit() or not theirs[:4].isdigit():
+        return None
+    if len(ours) >= 10 and len(theirs) >= 10:
+        return ours[:10] == theirs[:10]
+    return abs(int(ours[:4]) - int(theirs[:4])) <= 1
+
+
+def score(subject: Subject, entry: Entry) -> Hit:
+    best, best_name, best_pairs = 0.0, "", []
+    for form in entry.names:
+        value, pairs = name_score(subject.name, form)
+        if value > best:
+            best, best_name, best_pairs = value, form.text, pairs
+    reasons = [", ".join(f"{a}≈{b}" if a != b else a for a, b, _ in best_pairs)]
+    if best_name != entry.names[0].text:
+        reasons.append(f"alias of {entry.names[0].text}")
+    points = best * 100
+    if subject.birth_date and entry.birth_dates:
+        agree = [_dates_agree(subject.birth_date, d) for d in entry.birth_dates]
+        if any(a is True for a in agree):
+            points += 3
+            reasons.append("date of birth matches")
+        elif agree and all(a is False for a in agree):
+            points -= 15
+            reasons.append(f"date of birth differs (listed {', '.join(entry.birth_dates)})")
+    if subject.countries and entry.countries:
+        if subject.countries & entry.countries:
+            points += 2
+            reasons.append("country matches")
+        else:
+            points -= 5
+            reasons.append(f"different country (listed {', '.join(sorted(entry.countries))})")
+    if entry.kind != subject.kind:
+        points -= 20
+        reasons.append(f"listed as {'an entity' if entry.kind == 'entity' else 'a person'}")
+    return Hit(entry, max(0, min(100, round(points))), best_name, reasons)
+
+
+class Screener:
+    """Entries indexed by token prefixes and suffixes, so a name is scored only
+    against entries sharing parts of at least two of its words."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.entries = list(entries)
+        self.index: dict[str, set[tuple[int, int]]] = {}
+        self.sizes: dict[tuple[int, int], int] = {}
+        for n, entry in enumerate(self.entries):
+            for m, form in enumerate(entry.names):
+                self.sizes[n, m] = len(form.tokens)
+                for token in form.tokens:
+                    for key in _keys(token, consonants=True):
+                        self.index.setdefault(key, set()).add((n, m))
+
+    def candidates(self, subject: Subject) -> set[int]:
+        hits: dict[tuple[int, int], int] = {}
+        tokens = subject.name.tokens
+        for token in tokens:
+            seen: set[tuple[int, int]] = set()
+            for key in _keys(token, consonants=subject.name.abjad):
+                seen |= self.index.get(key, set())
+            for found in seen:
+                hits[found] = hits.get(found, 0) + 1
+        return {n for (n, m), count in hits.items()
+                if count >= min(2, len(tokens), self.sizes[n, m])}
+
+    def screen(self, subject: Subject, threshold: int = THRESHOLD) -> list[Hit]:
+        found = [score(subject, self.entries[n]) for n in self.candidates(subject)]
+        return sorted((h for h in found if h.score >= threshold),
+                      key=lambda h: (-h.score, h.entry.entry_id))
+
+
+def _keys(token: str, *, consonants: bool) -> list[str]:
+    keys = [token] if len(token) < 4 else [token[:3], "~" + token[-3:]]
+    if consonants:
+        keys.append("#" + skeleton(token)[:3])
+    return keys
