@@ -25,11 +25,19 @@ class Permission(enum.StrEnum):
     LOAD_DEMO = "load demo data"
     DISCARD_OUTBOX = "discard unsent commands"
     VERIFY_AUDIT = "verify the audit log"
+    IMPORT_CLIENTS = "import clients from files"
+    EXPORT_CLIENTS = "export client lists"
+    IMPORT_LISTS = "import sanctions and PEP lists"
+    REVIEW_SCREENING = "review screening hits and freeze clients"
+    APPROVE_HIGH_RISK = "approve high-risk clients (second signature)"
+    EDIT_RISK_SETTINGS = "edit risk settings (FATF lists, review periods)"
 
 
 P = Permission
-_CLERK = {P.VIEW, P.EDIT_CLIENTS, P.REQUEST_PAYMENTS}
-_COMPLIANCE = {P.VIEW, P.REVIEW_KYC, P.WORK_ALERTS, P.RUN_REPORTS, P.VERIFY_AUDIT}
+_CLERK = {P.VIEW, P.EDIT_CLIENTS, P.REQUEST_PAYMENTS, P.IMPORT_CLIENTS, P.EXPORT_CLIENTS}
+_COMPLIANCE = {P.VIEW, P.REVIEW_KYC, P.WORK_ALERTS, P.RUN_REPORTS, P.VERIFY_AUDIT,
+               P.EXPORT_CLIENTS, P.IMPORT_LISTS, P.REVIEW_SCREENING, P.APPROVE_HIGH_RISK,
+               P.EDIT_RISK_SETTINGS}
 _FINANCE = {P.VIEW, P.REQUEST_PAYMENTS, P.APPROVE_PAYMENTS, P.POST_LEDGER, P.MANAGE_PARTNERS,
             P.APPROVE_PAYOUTS, P.RUN_REPORTS}
 _MANAGER = _CLERK | _COMPLIANCE | _FINANCE | {P.DISCARD_OUTBOX}

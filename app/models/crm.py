@@ -5,10 +5,20 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UtcDateTime, Versioned, str_enum, utcnow
+from app.models.base import JSON, Base, JSONDict, UtcDateTime, Versioned, str_enum, utcnow
 
 
 class ClientKind(enum.StrEnum):
@@ -68,6 +78,22 @@ class Client(Versioned, Base):
     # office fields above travel as a separate shared record with its own version.
     profile_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0,
                                                  server_default="0")
+    # What the risk rating reads (KYC questionnaire answers).
+    occupation: Mapped[str] = mapped_column(String(120), nullable=False, default="",
+                                            server_default="")
+    source_of_funds: Mapped[str] = mapped_column(String(120), nullable=False, default="",
+                                                 server_default="")
+    # Declared yearly income in US cents; deposits are compared with it.
+    declared_income: Mapped[int | None] = mapped_column(BigInteger)
+    pep: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                      server_default="0")
+    # A confirmed sanctions match: no new accounts and no money out until compliance
+    # lifts it.
+    frozen: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                         server_default="0")
+    frozen_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="",
+                                               server_default="")
+    screened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         Index("ix_clients_search_name", "search_name", "id"),
@@ -127,8 +153,43 @@ class Task(Versioned, Base):
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class ClientSearchTerm(Base):
+    """One searchable word of a client (name in several spellings, email, phone digits,
+    logins, ID numbers), folded; search is a prefix range over `term`."""
+
+    __tablename__ = "client_search_terms"
+
+    term: Mapped[str] = mapped_column(String(120), primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+
+    __table_args__ = (Index("ix_client_search_terms_client", "client_id"),
+                      {"sqlite_with_rowid": False})
+
+
+class SavedFilter(Base):
+    __tablename__ = "saved_filters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+    definition: Mapped[JSONDict] = mapped_column(JSON, nullable=False, default=dict)
+    shared: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    __table_args__ = (UniqueConstraint("owner_id", "name"),)
+
+
+class Segment(Base):
+    """A segment computed from data: `rule` says which clients belong (see app.crm)."""
+
+    __tablename__ = "segments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    description: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    rule: Mapped[JSONDict] = mapped_column(JSON, nullable=False, default=dict)
+
 
 __all__ = [
-    "Client", "ClientContact", "ClientKind", "ClientStatus", "ClientTag", "ContactKind",
-    "Note", "RiskRating", "Task", "utcnow",
+    "Client", "ClientContact", "ClientKind", "ClientSearchTerm", "ClientStatus", "ClientTag",
+    "ContactKind", "Note", "RiskRating", "SavedFilter", "Segment", "Task", "utcnow",
 ]
