@@ -2,16 +2,20 @@
 
 Names are compared token by token in any order (word order differs between lists and
 passports), so a missing middle name costs little and a shared surname alone is never
-a match. Token similarity is Jaro-Winkler, which forgives small typos and
-transliteration variants; names first written in Arabic or Hebrew script, which omit
-short vowels, are also compared by their consonants. Date of birth and country then
-raise or lower the score, and each adjustment is stated.
+a match. Token similarity is edit similarity of the words as written and as spoken
+(transliteration habits folded), which forgives small typos; names first written in
+Arabic or Hebrew script, which omit short vowels, are also compared by their
+consonants; usual short forms and other-language forms of a name (Kostas,
+Konstantinos) come from name_variants.txt. Date of birth and country then raise or
+lower the score, and each adjustment is stated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
 
 from rapidfuzz.distance import Levenshtein
 
@@ -59,6 +63,23 @@ class Hit:
     reasons: list[str] = field(default_factory=list)
 
 
+@cache
+def given_name_groups() -> dict[str, frozenset[int]]:
+    """Which lines of name_variants.txt each (spoken) name appears on."""
+    groups: dict[str, set[int]] = {}
+    text = files("app.screening").joinpath("name_variants.txt").read_text(encoding="utf-8")
+    for n, line in enumerate(text.splitlines()):
+        if line.strip() and not line.startswith("#"):
+            for name in line.split():
+                groups.setdefault(spoken(name), set()).add(n)
+    return {name: frozenset(lines) for name, lines in groups.items()}
+
+
+def _same_given_name(sa: str, sb: str) -> bool:
+    groups = given_name_groups()
+    return bool(groups.get(sa, frozenset()) & groups.get(sb, frozenset()))
+
+
 def _token_similarity(a: str, b: str, by_consonants: bool) -> float:
     """Edit similarity of the tokens as written and as spoken; Jaro-Winkler was tried
     and dropped: its prefix bonus made 'Lukin' match 'Lukashenko'."""
@@ -72,6 +93,8 @@ def _token_similarity(a: str, b: str, by_consonants: bool) -> float:
         sim = max(sim, 0.95 * Levenshtein.normalized_similarity(ka, kb))
     elif ka == kb and len(ka) >= 4:  # Mohamed, Muhammad: vowels are all that differ
         sim = max(sim, 0.9)
+    if sim < 0.92 and _same_given_name(sa, sb):  # Kostas, Konstantinos
+        sim = 0.92
     return sim
 
 
@@ -89,7 +112,8 @@ def name_score(q: NameForm, e: NameForm) -> tuple[float, list[tuple[str, str, fl
 def _joinings(form: NameForm) -> list[NameForm]:
     t = form.tokens
     return [NameForm(form.text, (*t[:i], t[i] + t[i + 1], *t[i + 2:]), form.abjad)
-            for i in range(len(t) - 1)]
+            for i in range(len(t) - 1)] + [NameForm(form.text, g, form.abjad)
+                                            for g in form.glued]
 
 
 def _token_score(q: NameForm, e: NameForm) -> tuple[float, list[tuple[str, str, float]]]:
@@ -115,11 +139,24 @@ def _token_score(q: NameForm, e: NameForm) -> tuple[float, list[tuple[str, str, 
     weight_e = sum(len(t) for t in e.tokens)
     cover_q = sum(sim * len(a) for a, _, sim in matched) / weight_q
     cover_e = sum(sim * len(b) for _, b, sim in matched) / weight_e
+    if len(e.tokens) > len(q.tokens):
+        cover_e = max(cover_e, _ends_cover(e.tokens, used_e, matched))
     short, long_ = (cover_q, cover_e) if len(q.tokens) <= len(e.tokens) else (cover_e, cover_q)
     score = 0.85 * short + 0.15 * long_
     if len(matched) == 1 and len(q.tokens) > 1 and len(e.tokens) > 1:
         score = min(score, ONE_TOKEN_CAP)
     return score, matched
+
+
+def _ends_cover(tokens: tuple[str, ...], used: set[int],
+                matched: list[tuple[str, str, float]]) -> float:
+    """A listed name whose first and last words both matched: the words between
+    (patronymics, 'bin Mohammed bin Awad') are often left out, so they weigh nothing."""
+    if len(tokens) < 3 or not {0, len(tokens) - 1} <= used:
+        return 0.0
+    ends = {tokens[0], tokens[-1]}
+    hits = [(b, sim) for _, b, sim in matched if b in ends]
+    return sum(sim * len(b) for b, sim in hits) / sum(len(t) for t in ends)
 
 
 def _dates_agree(ours: str, theirs: str) -> bool | None:
@@ -173,8 +210,8 @@ class Screener:
         for n, entry in enumerate(self.entries):
             for m, form in enumerate(entry.names):
                 self.sizes[n, m] = len(form.tokens)
-                for token in form.tokens:
-                    for key in _keys(token, consonants=True):
+                for token in {*form.tokens, *(t for g in form.glued for t in g)}:
+                    for key in _keys(token):
                         self.index.setdefault(key, set()).add((n, m))
 
     def candidates(self, subject: Subject) -> set[int]:
@@ -182,10 +219,15 @@ class Screener:
         tokens = subject.name.tokens
         for token in tokens:
             seen: set[tuple[int, int]] = set()
-            for key in _keys(token, consonants=subject.name.abjad):
+            for key in _keys(token):
                 seen |= self.index.get(key, set())
             for found in seen:
                 hits[found] = hits.get(found, 0) + 1
+        for glued in subject.name.glued:  # 'Abu Bakr' screened, 'Abubakr' listed
+            for token in set(glued) - set(tokens):
+                for found in set().union(*(self.index.get(k, set()) for k in
+                                           _keys(token))):
+                    hits[found] = hits.get(found, 0) + 1
         return {n for (n, m), count in hits.items()
                 if count >= min(2, len(tokens), self.sizes[n, m])}
 
@@ -195,8 +237,14 @@ class Screener:
                       key=lambda h: (-h.score, h.entry.entry_id))
 
 
-def _keys(token: str, *, consonants: bool) -> list[str]:
-    keys = [token] if len(token) < 4 else [token[:3], "~" + token[-3:]]
-    if consonants:
-        keys.append("#" + skeleton(token)[:3])
-    return keys
+@cache
+def _keys(token: str) -> tuple[str, ...]:
+    """Index keys: start and end of the word as written and as spoken, its consonants
+    (Latin spellings of one Arabic or Slavic name often share nothing else: Aliaksandr,
+    Alexander), and its name-variant lines."""
+    said = spoken(token)
+    keys = {token, said} if len(token) < 4 else {token[:3], "~" + token[-3:], said[:3],
+                                                 "~" + said[-3:]}
+    keys.add("#" + skeleton(said)[:3])
+    keys.update(f"@{line}" for line in given_name_groups().get(said, ()))
+    return tuple(keys)
