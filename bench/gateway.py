@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 import time
 from datetime import date
@@ -27,6 +26,7 @@ import requests
 import websocket
 
 from sync.sandbox.build import build
+from sync.sandbox.process import SandboxProcess
 from sync.sandbox.store import SandboxStore
 from sync.sandbox.vault import Vault
 
@@ -57,16 +57,9 @@ def build_broker() -> None:
     globals()["RAW_READ"] = raw
 
 
-def start_server() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "sandbox", "--data", str(DATA), "--port", "0",
-         "--tick", "0", "--stream-buffer", str(FRAMES + 50_000)],
-        stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "listening on" in line:
-            return proc, line.split("listening on ")[1].split()[0]
-    raise SystemExit("the sandbox did not start")
+def start_server() -> tuple[SandboxProcess, str]:
+    proc = SandboxProcess(DATA, "--tick", "0", "--stream-buffer", str(FRAMES + 50_000))
+    return proc, proc.start()
 
 
 def feed(base: str, token: str) -> None:
@@ -134,8 +127,7 @@ def main() -> None:
         feed(base, token)
         stream(base, token)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        proc.stop()
 
 
 if __name__ == "__main__":

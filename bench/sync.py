@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -40,6 +39,7 @@ from sync.engine import client_for
 from sync.live import Live
 from sync.pull import Puller, dbapi
 from sync.sandbox.build import build
+from sync.sandbox.process import SandboxProcess
 from sync.sandbox.store import SandboxStore
 from sync.sandbox.vault import Vault
 
@@ -60,16 +60,9 @@ def ensure_broker() -> None:
     store.close()
 
 
-def serve() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "sandbox", "--data", str(DATA), "--port", "0",
-         "--tick", "0", "--stream-buffer", str(FRAMES + 10_000)],
-        stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "listening on" in line:
-            return proc, line.split("listening on ")[1].split()[0]
-    raise SystemExit("the sandbox did not start")
+def serve() -> tuple[SandboxProcess, str]:
+    proc = SandboxProcess(DATA, "--tick", "0", "--stream-buffer", str(FRAMES + 10_000))
+    return proc, proc.start()
 
 
 def peak_mb() -> float:
@@ -136,8 +129,7 @@ def main() -> None:
         live_bench(desk, client, url)
         desk.close()
     finally:
-        proc.terminate()
-        proc.wait(30)
+        proc.stop()
 
 
 class Replay:
