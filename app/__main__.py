@@ -60,13 +60,26 @@ def _parser() -> argparse.ArgumentParser:
     # import the network layer just to build this parser.
     sub.add_parser("sandbox", add_help=False,
                    help="run the sandbox broker gateway on loopback (see --help)")
+    screening = sub.add_parser("screening", help="sanctions and PEP lists and screening")
+    screening_sub = screening.add_subparsers(dest="screening_command", required=True)
+    list_import = screening_sub.add_parser(
+        "import", help="import a list version from its official files, then screen all "
+        "clients against it")
+    list_import.add_argument("--source", required=True,
+                             choices=["ofac", "un", "eu", "opensanctions"],
+                             help="ofac: sdn.csv alt.csv add.csv; un, eu: the XML file; "
+                             "opensanctions: targets.simple.csv")
+    list_import.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    rescreen = screening_sub.add_parser(
+        "rescreen", help="screen all clients again (continues an unfinished screening)")
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
     gui.add_argument("--gateway", metavar="URL", help="the broker's gateway")
     gui.add_argument("--sandbox", action="store_true",
                      help="start the built-in sandbox gateway and use it")
     gui.add_argument("--sandbox-data", type=Path, help="where the sandbox keeps its data")
-    for cmd in (init, demo, gui, passwd, audit, verify, settings, gateway, sync):
+    for cmd in (init, demo, gui, passwd, audit, verify, settings, gateway, sync, screening,
+                list_import, rescreen):
         cmd.add_argument("--workspace", type=Path, default=argparse.SUPPRESS)
     return p
 
@@ -157,6 +170,8 @@ def run(argv: list[str]) -> int:
         from sync.cli import run_sync
 
         return run_sync(_open(folder), follow=args.follow)
+    if command == "screening":
+        return _screening(folder, args)
     if command == "audit":
         from app.audit import verify
         from app.roles import Permission, require
@@ -191,6 +206,34 @@ def _demo(folder: Path, args: argparse.Namespace) -> int:
         desk.close()
     print(f"Demo data loaded into {folder}: {counts.clients} clients, {counts.accounts} "
           f"trading accounts, {counts.deals} deals, {counts.payments} payments.")
+    return 0
+
+
+def _screening(folder: Path, args: argparse.Namespace) -> int:
+    from app.services import screening
+
+    desk = _open(folder)
+    try:
+        if args.screening_command == "import":
+            list_id = screening.import_list(desk, args.source, args.files)
+            version = next(v for v in screening.lists(desk) if v.id == list_id)
+            dated = (f"published {version.published}" if version.published
+                     else "the files carry no date")
+            print(f"Imported {version.name} version {version.version} ({dated}): "
+                  f"{version.entry_count} entries.")
+
+        def progress(done: int, total: int) -> None:
+            print(f"\rScreening clients: {done}/{total}", end="", file=sys.stderr, flush=True)
+
+        result = screening.rescreen_all(
+            desk, "list_update" if args.screening_command == "import" else "manual",
+            progress=progress)
+        print(file=sys.stderr)
+    finally:
+        desk.close()
+    t = result.tally
+    print(f"Screened {t.clients} clients: {t.hits} hits at or above the threshold, "
+          f"{t.new} new and {t.reopened} reopened to review.")
     return 0
 
 
