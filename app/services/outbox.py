@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.errors import NotFound, ValidationFailed
+from app.kyc import gates
 from app.models.compliance import Approval, ApprovalStatus
 from app.models.crm import Client, ClientTag, Note
 from app.models.kyc import KycCase, KycStatus
@@ -30,6 +31,8 @@ from app.services.workspace import Desk, get_setting
 
 BALANCE_OPERATIONS = ("deposit", "withdrawal", "credit", "credit_out", "correction", "bonus",
                       "agent_commission")
+# Operations that take money or credit away from the client: KYC must clear them.
+MONEY_OUT = ("withdrawal", "credit_out")
 
 
 def signer(s: Session, actor: Actor) -> str:
@@ -79,6 +82,8 @@ def queue_balance_operation(desk: Desk, login: int, operation: str, amount: Deci
         account = s.scalar(select(TradingAccount).where(TradingAccount.login == login))
         if account is None:
             raise NotFound(f"There is no trading account {login}.")
+        if operation in MONEY_OUT:
+            gates.check_withdrawal(s, account.client_id)
         minor = to_minor(Decimal(amount), account.currency)
         if minor <= 0 and operation != "correction":
             raise ValidationFailed("The amount must be above zero.", "amount")
@@ -101,6 +106,8 @@ def queue_withdrawal_decision(desk: Desk, payment_id: int, decision: str,
         payment = s.get(PaymentRequest, payment_id)
         if payment is None or payment.external_id is None:
             raise NotFound("This withdrawal is not on the gateway.")
+        if decision != "reject":  # refusing money out is always allowed
+            gates.check_withdrawal(s, payment.client_id)
         row = enqueue(s, desk.actor, "withdrawal-decision",
                       {"payment_id": payment.external_id, "decision": decision,
                        "reason": reason[:500]}, entity="payment", entity_ref=payment.external_id)
@@ -117,6 +124,7 @@ def queue_open_account(desk: Desk, client_id: int, group: str, currency: str,
         client = _shared_client(s, client_id)
         if client.external_id is None:
             raise ValidationFailed("This client is not on the trading platform yet.", "client")
+        gates.check_open_account(s, client.id, group)
         row = enqueue(s, desk.actor, "open-account",
                       {"client_id": client.external_id, "group": group, "currency": currency,
                        "leverage": leverage}, entity="client", entity_ref=client.external_id)
@@ -185,6 +193,11 @@ def add_note(desk: Desk, client_id: int, body: str) -> int:
 
 def decide_kyc_case(desk: Desk, case_id: int, status: KycStatus, notes: str = "") -> None:
     require(desk.actor, Permission.REVIEW_KYC)
+    if status is KycStatus.APPROVED:
+        # Approval checks the documents and the second signature: app.kyc.review.
+        raise ValidationFailed("A KYC case is approved from its review, which checks the "
+                               "documents and, for high-risk clients, a second signature.",
+                               "status")
     with desk.store.write() as s:
         case = s.get(KycCase, case_id)
         if case is None:
@@ -300,7 +313,9 @@ def discard(desk: Desk, outbox_id: int, why: str) -> None:
 REVERTIBLE = {"clients": {"email", "phone", "country", "status", "segment", "risk_rating",
                           "manager_id", "closed_reason"},
               "notes": set(), "approvals": {"status", "decided_by", "decided_at", "reason"},
-              "kyc_cases": {"status", "notes", "decided_by", "decided_at"}}
+              "kyc_cases": {"status", "notes", "decided_by", "decided_at", "enhanced",
+                            "next_review"},
+              "kyc_documents": {"status", "reject_reason", "reviewed_by", "reviewed_at"}}
 
 
 def apply_revert(s: Session, revert: dict[str, Any]) -> None:
