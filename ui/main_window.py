@@ -19,6 +19,7 @@ from ui.views.clients_view import ClientsPage
 from ui.views.dashboard import DashboardPage
 from ui.views.list_page import ListPage
 from ui.views.reports_view import ReportsPage
+from ui.views.screening_view import ScreeningPage
 from ui.views.sync_view import SyncPage
 from ui.worker import DbWorker
 
@@ -46,6 +47,7 @@ class MainWindow(QMainWindow):
             ("Clients", lambda: ClientsPage(desk, worker)),
             ("KYC", part("KYC cases", catalogue.KYC_CASES,
                          "No KYC cases yet: a case opens when a client registers.")),
+            ("Screening", lambda: ScreeningPage(desk, worker)),
             ("Payments", part("Payments", catalogue.PAYMENTS,
                               "No deposits or withdrawals recorded yet.")),
             ("Accounting", part("Journal", catalogue.JOURNAL,
@@ -157,6 +159,10 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for page in self.pages.values():
+            stop = getattr(page, "stop", None)  # a long operation ends at a safe point
+            if callable(stop):
+                stop()
         self.save_layout()
         super().closeEvent(event)
 

@@ -62,8 +62,8 @@ def test_main_window_shows_every_part(qtbot, controller: Controller) -> None:
     window = controller.window
     assert window is not None
     names = [window.nav.item(i).text() for i in range(window.nav.count())]
-    assert names == ["Dashboard", "Clients", "KYC", "Payments", "Accounting", "Partners",
-                     "Compliance", "Reports", "Audit", "Sync"]
+    assert names == ["Dashboard", "Clients", "KYC", "Screening", "Payments", "Accounting",
+                     "Partners", "Compliance", "Reports", "Audit", "Sync"]
     for name in names:
         page = window.part(name)
         target = getattr(page, "list", page)

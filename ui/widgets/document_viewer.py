@@ -65,8 +65,8 @@ class DocumentViewer(QWidget):
                 ("zoom_out", "−", "Zoom out (Ctrl+-)", self.zoom_out),
                 ("zoom_in", "+", "Zoom in (Ctrl++)", self.zoom_in),
                 ("fit", "Fit", "Fit to the window (Ctrl+0)", self.fit_to_window),
-                ("rotate_left", "⟲", "Rotate left (Ctrl+L)", self.rotate_left),
-                ("rotate_right", "⟳", "Rotate right (Ctrl+R)", self.rotate_right)):
+                ("rotate_left", "⟲", "Rotate left ([)", self.rotate_left),
+                ("rotate_right", "⟳", "Rotate right (])", self.rotate_right)):
             button = QToolButton()
             button.setText(text)
             button.setToolTip(tip)
@@ -91,8 +91,8 @@ class DocumentViewer(QWidget):
                            (QKeySequence.StandardKey.ZoomIn, self.zoom_in),
                            (QKeySequence.StandardKey.ZoomOut, self.zoom_out),
                            (QKeySequence("Ctrl+0"), self.fit_to_window),
-                           (QKeySequence("Ctrl+L"), self.rotate_left),
-                           (QKeySequence("Ctrl+R"), self.rotate_right)):
+                           (QKeySequence("["), self.rotate_left),
+                           (QKeySequence("]"), self.rotate_right)):
             QShortcut(QKeySequence(keys), self, slot)
         self._set_enabled(False)
 
