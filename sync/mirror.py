@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
+from app.crm import search_index
 from app.money import exponent
 from app.text import fold
 from sync.owned import OwnedWriter
@@ -225,12 +226,17 @@ class MirrorWriter:
 
     def flush(self, batches: dict[str, list[tuple[Any, ...]]]) -> None:
         """Writes a page's rows kind by kind, parents first."""
+        searchable: set[int] = set()
         if rows := batches.get("client"):
             self.db.executemany(SQL["client"], rows)
             self.remap("clients", "external_id", [r[0] for r in rows], self.clients)
+            searchable.update(self.clients[r[0]] for r in rows)
         if rows := batches.get("account"):
             self.db.executemany(SQL["account"], rows)
             self.remap("trading_accounts", "login", [r[1] for r in rows], self.accounts, _OURS)
+            searchable.update(r[2] for r in rows)
+        if searchable:  # names, emails, phones and logins are searched by their terms
+            search_index.refresh(self.db, searchable)
         self.place(batches)
         for kind in ("deal", "position", "account_state"):
             if rows := batches.get(kind):

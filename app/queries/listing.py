@@ -44,12 +44,19 @@ class Listing:
     default_sort: int = 0
     default_descending: bool = False
     extra: Sequence[Expr] = field(default_factory=tuple)  # hidden, for render
+    # Replaces the LIKE search when set: the condition for a search text, None for none
+    # (the client list searches its term index this way, see app.crm.search_index).
+    matcher: Callable[[str], ColumnElement[bool] | None] | None = None
 
     def _filtered(self, stmt: Select[Any], text: str) -> Select[Any]:
         for cond in self.where:
             stmt = stmt.where(cond)
         text = text.strip()
-        if text:
+        if text and self.matcher is not None:
+            matched = self.matcher(text)
+            if matched is not None:
+                stmt = stmt.where(matched)
+        elif text:
             pattern = f"%{_escape(text)}%"
             folded = f"%{_escape(fold(text))}%"
             conds = [c.ilike(pattern, escape="\\") for c in self.search]

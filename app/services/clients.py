@@ -9,6 +9,8 @@ from typing import Any
 
 from app import audit
 from app.countries import check_country
+from app.crm import lifecycle
+from app.crm.search_index import refresh_clients
 from app.errors import NotFound, StaleRecord, ValidationFailed
 from app.models.crm import Client, ClientKind, ClientStatus, RiskRating
 from app.roles import Permission, require
@@ -18,6 +20,8 @@ from app.text import fold
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+# Fields whose change rewrites the client's search terms.
+_SEARCHED = {"first_name", "last_name", "company_name", "email", "phone"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,25 @@ def normalise_phone(phone: str) -> str:
     return re.sub(r"[\s().-]", "", phone)
 
 
+def check_email(email: str, field: str = "email") -> str:
+    """The address as stored (trimmed, lower case), or a refusal a clerk can act on."""
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise ValidationFailed(f"{email or 'An empty value'} is not a valid email address.",
+                               field)
+    return email
+
+
+def check_phone(phone: str, field: str = "phone") -> str:
+    """The number in international form without spaces, or a refusal."""
+    phone = normalise_phone(phone.strip())
+    if not _PHONE.match(phone):
+        raise ValidationFailed(
+            f"{phone or 'An empty value'} is not a phone number in international form "
+            "(e.g. +357 22 123456).", field)
+    return phone
+
+
 def validate(data: ClientData) -> ClientData:
     data = replace(
         data,
@@ -63,12 +86,10 @@ def validate(data: ClientData) -> ClientData:
         raise ValidationFailed("Enter the client's last name.", "last_name")
     if data.kind is ClientKind.COMPANY and not data.company_name:
         raise ValidationFailed("Enter the company's registered name.", "company_name")
-    if data.email and not _EMAIL.match(data.email):
-        raise ValidationFailed(f"{data.email} is not a valid email address.", "email")
-    if data.phone and not _PHONE.match(data.phone):
-        raise ValidationFailed(
-            f"{data.phone} is not a phone number in international form (e.g. +357 22 123456).",
-            "phone")
+    if data.email:
+        check_email(data.email)
+    if data.phone:
+        check_phone(data.phone)
     if data.date_of_birth and data.date_of_birth >= date.today():
         raise ValidationFailed("The date of birth must be in the past.", "date_of_birth")
     return replace(data, country=check_country(data.country))
@@ -81,14 +102,23 @@ def _apply(client: Client, data: ClientData) -> None:
     client.search_name = fold(client.display_name)
 
 
+def check_start(data: ClientData) -> None:
+    if data.status not in lifecycle.START:
+        raise ValidationFailed(
+            f"A new client starts as a lead or registered, not {lifecycle.label(data.status)}; "
+            "the later steps (KYC, verification) follow once the client exists.", "status")
+
+
 def create_client(desk: Desk, data: ClientData) -> int:
     require(desk.actor, Permission.EDIT_CLIENTS)
     data = validate(data)
+    check_start(data)
     with desk.store.write() as s:
         client = Client()
         _apply(client, data)
         s.add(client)
         s.flush()
+        refresh_clients(s, [client.id])
         audit.record(s, desk.actor, "client.create", "client", client.id, after=asdict(data))
         return client.id
 
@@ -109,9 +139,13 @@ def update_client(desk: Desk, client_id: int, data: ClientData, expected_version
         changed = {k: v for k, v in asdict(data).items() if asdict(before)[k] != v}
         if not changed:
             return client.version
+        if "status" in changed:  # the lifecycle's rules (KYC, balances) apply to edits too
+            lifecycle.check_transition(s, client, data.status)
         _apply(client, data)
         client.version += 1
         old = {k: asdict(before)[k] for k in changed}
+        if changed.keys() & _SEARCHED:
+            refresh_clients(s, [client_id])
         queue_client_changes(s, desk.actor, client, old)
         audit.record(s, desk.actor, "client.update", "client", client_id,
                      before=old, after=changed)
