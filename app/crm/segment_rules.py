@@ -68,6 +68,14 @@ def _number(value: object, what: str, *, whole: bool) -> Decimal:
     return number
 
 
+def _fits(value: Decimal, currency: str, what: str) -> None:
+    """Refuses unknown currencies and more decimal places than the amount can keep."""
+    try:
+        to_minor(value, currency)
+    except ValidationFailed as exc:
+        raise _refuse(f"{what}: {exc.message}") from None
+
+
 def _condition(cond: object) -> dict[str, Any]:
     if not isinstance(cond, dict) or cond.get("field") not in FIELDS:
         raise _refuse("Each condition needs a field, one of: " + ", ".join(FIELDS) + ".")
@@ -94,13 +102,13 @@ def _condition(cond: object) -> dict[str, Any]:
         currency = str(cond.get("currency", "")).strip().upper()
         out["currency"] = currency
         out["value"] = str(_number(cond.get("value"), _LABEL[field], whole=False))
-        to_minor(Decimal(out["value"]), currency)  # refuses unknown currencies, extra places
+        _fits(Decimal(out["value"]), currency, _LABEL[field])
     else:
         whole = field != "volume_lots"
         value = _number(cond.get("value"), _LABEL[field], whole=whole)
         out["value"] = int(value) if whole else str(value)
         if field == "volume_lots":
-            to_minor(value, "USD")  # lots are kept in hundredths: at most 2 places
+            _fits(value, "USD", _LABEL[field])  # lots are kept in hundredths
     if field in _TOTALS and cond.get("days") is not None:
         out["days"] = int(_number(cond["days"], "Days", whole=True))
     return out
