@@ -17,6 +17,7 @@ from ui.sync_controller import status_line
 from ui.views.audit_view import AuditPage
 from ui.views.clients_view import ClientsPage
 from ui.views.dashboard import DashboardPage
+from ui.views.kyc_view import KycPage
 from ui.views.list_page import ListPage
 from ui.views.reports_view import ReportsPage
 from ui.views.screening_view import ScreeningPage
@@ -45,8 +46,7 @@ class MainWindow(QMainWindow):
         self.factories: list[tuple[str, Callable[[], QWidget]]] = [
             ("Dashboard", lambda: DashboardPage(store, worker)),
             ("Clients", lambda: ClientsPage(desk, worker)),
-            ("KYC", part("KYC cases", catalogue.KYC_CASES,
-                         "No KYC cases yet: a case opens when a client registers.")),
+            ("KYC", lambda: KycPage(desk, worker)),
             ("Screening", lambda: ScreeningPage(desk, worker)),
             ("Payments", part("Payments", catalogue.PAYMENTS,
                               "No deposits or withdrawals recorded yet.")),

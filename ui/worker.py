@@ -19,11 +19,13 @@ from app.errors import BackdeskError
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Any]
+Callbacks = tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None,
+                  QObject | None]
 _STOP = object()
 
 
 class _Done(QObject):
-    finished = Signal(object, object, object)  # callback pair, result, error
+    finished = Signal(int, object, object)  # job number, result, error
 
 
 class DbWorker(QThread):
@@ -34,6 +36,11 @@ class DbWorker(QThread):
         self._done = _Done()
         self._done.finished.connect(self._deliver)
         self.pending = 0
+        self._number = 0
+        # Jobs and their callbacks stay referenced here, on the main thread, until
+        # delivered: the worker thread must never drop the last reference to a
+        # callback, since that can free a widget from the wrong thread (a crash).
+        self._waiting: dict[int, tuple[Job, Callbacks]] = {}
 
     def submit(self, job: Job, on_result: Callable[[Any], None] | None = None,
                on_error: Callable[[BaseException], None] | None = None, *,
@@ -41,26 +48,35 @@ class DbWorker(QThread):
         """Run `job` here; call back on the main thread unless `owner` was deleted
         meanwhile (a view closed or a model replaced while its query ran)."""
         self.pending += 1
-        self._jobs.put((job, (on_result, on_error, owner)))
+        self._number += 1
+        self._waiting[self._number] = (job, (on_result, on_error, owner))
+        self._jobs.put((self._number, job))
 
     def run(self) -> None:
         while True:
             item = self._jobs.get()
             if item is _STOP:
                 return
-            job, callbacks = item
+            number, job = item
+            del item
+            result: Any = None
+            error: BaseException | None = None
             try:
                 result = job()
             except BackdeskError as exc:
-                self._done.finished.emit(callbacks, None, exc)
+                error = exc
             except Exception as exc:
                 log.exception("database job failed")
-                self._done.finished.emit(callbacks, None, exc)
-            else:
-                self._done.finished.emit(callbacks, result, None)
+                error = exc
+            del job  # the main thread still holds it in _waiting
+            if error is not None:  # its frames could hold what the job closed over
+                error = error.with_traceback(None)
+            self._done.finished.emit(number, result, error)
+            del result, error
 
-    def _deliver(self, callbacks: tuple[Any, Any, Any], result: Any, error: Any) -> None:
+    def _deliver(self, number: int, result: Any, error: Any) -> None:
         self.pending -= 1
+        _job, callbacks = self._waiting.pop(number)
         on_result, on_error, owner = callbacks
         if owner is not None and not shiboken6.isValid(owner):
             return
