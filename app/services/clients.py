@@ -15,6 +15,7 @@ from app.errors import NotFound, StaleRecord, ValidationFailed
 from app.models.crm import Client, ClientKind, ClientStatus, RiskRating
 from app.roles import Permission, require
 from app.services.outbox import queue_client_changes
+from app.services.screening import screen_client_in
 from app.services.workspace import Desk
 from app.text import fold
 
@@ -102,6 +103,10 @@ def _apply(client: Client, data: ClientData) -> None:
     client.search_name = fold(client.display_name)
 
 
+# A new name (or what tells two namesakes apart) is screened again at once.
+_SCREENED = {"first_name", "last_name", "company_name", "kind", "date_of_birth", "country"}
+
+
 def check_start(data: ClientData) -> None:
     if data.status not in lifecycle.START:
         raise ValidationFailed(
@@ -120,6 +125,7 @@ def create_client(desk: Desk, data: ClientData) -> int:
         s.flush()
         refresh_clients(s, [client.id])
         audit.record(s, desk.actor, "client.create", "client", client.id, after=asdict(data))
+        screen_client_in(s, desk.actor, client, "onboarding")  # hits saved with the client
         return client.id
 
 
@@ -149,6 +155,8 @@ def update_client(desk: Desk, client_id: int, data: ClientData, expected_version
         queue_client_changes(s, desk.actor, client, old)
         audit.record(s, desk.actor, "client.update", "client", client_id,
                      before=old, after=changed)
+        if changed.keys() & _SCREENED:
+            screen_client_in(s, desk.actor, client, "name_change")
         return client.version
 
 
