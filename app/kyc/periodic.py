@@ -118,7 +118,8 @@ def expiring_documents(desk: Desk, within_days: int | None = None,
     if within_days is None:
         with desk.store.read() as s:
             within_days = load_settings(s).expiry_warning_days
-    return _documents(desk, [KycDocument.expiry_date >= today,
+    return _documents(desk, [KycCase.status != KycStatus.REJECTED,
+                             KycDocument.expiry_date >= today,
                              KycDocument.expiry_date <= today + timedelta(days=within_days)],
                       today, skip_covered=True)
 

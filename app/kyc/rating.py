@@ -101,6 +101,11 @@ def rate_in(s: Session, actor: Actor, client: Client, case: KycCase | None,
 def rate_client(desk: Desk, client_id: int) -> RiskAssessment:
     """Rate a client now (after new answers, deposits or screening results)."""
     require(desk.actor, Permission.REVIEW_KYC)
+    return rate_now(desk, client_id)
+
+
+def rate_now(desk: Desk, client_id: int) -> RiskAssessment:
+    """Rating as a step of another service that checked its own permission."""
     with desk.store.write() as s:
         client = s.get(Client, client_id)
         if client is None:

@@ -4,7 +4,6 @@ second person's signature (maker-checker) before it is approved."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -12,19 +11,23 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.errors import NotFound, ValidationFailed
-from app.kyc import records
-from app.kyc.cases import HIGH_RISK_APPROVAL, high_risk_approval, load, require_undecided, summary
+from app.kyc import records, second_signature
+from app.kyc.cases import (
+    high_risk_approval,
+    latest_case,
+    load,
+    require_undecided,
+    summary,
+)
 from app.kyc.periodic import next_review_date
-from app.kyc.rating import rate_in
+from app.kyc.rating import rate_in, rate_now
 from app.kyc.requirements import DOC_TYPES, Requirement
 from app.kyc.risk import RiskAssessment
 from app.kyc.settings import load as load_settings
-from app.models.compliance import Approval, ApprovalStatus
+from app.models.compliance import ApprovalStatus
 from app.models.crm import Client, ClientStatus, RiskRating
 from app.models.kyc import DocumentStatus, KycCase, KycDocument, KycStatus
-from app.models.users import User
-from app.roles import ROLE_PERMISSIONS, Actor, Permission, require
-from app.services.outbox import put_record, signer
+from app.roles import Actor, Permission, require
 from app.services.workspace import Desk
 
 BECOMES_VERIFIED = (ClientStatus.LEAD, ClientStatus.REGISTERED, ClientStatus.KYC_PENDING)
@@ -107,6 +110,7 @@ def approve_case(desk: Desk, case_id: int, notes: str = "",
     clients then approves it here (or with `countersign_case`)."""
     require(desk.actor, Permission.REVIEW_KYC)
     today = today or date.today()
+    _rate_first(desk, case_id)
     with desk.store.write() as s:
         case, client = load(s, case_id)
         require_undecided(case)
@@ -116,15 +120,15 @@ def approve_case(desk: Desk, case_id: int, notes: str = "",
         approval = high_risk_approval(s, case)
         if assessment.rating is RiskRating.HIGH or case.enhanced:
             if approval is None or approval.status is ApprovalStatus.REJECTED:
-                approval = _prepare(s, desk.actor, case, client)
+                approval = second_signature.prepare(s, desk.actor, case, client)
                 records.send_case(s, desk.actor, case, client, case_before)
                 records.client_changed(s, desk.actor, client, client_before)
                 return CaseDecision(case.id, case.status, True, approval.id, assessment.rating,
                                     None, _why_second(case, assessment))
             if approval.status is ApprovalStatus.PENDING:
-                _countersign(s, desk.actor, approval, True, notes)
+                second_signature.countersign(s, desk.actor, approval, True, notes)
             else:
-                _check_signed(s, approval)
+                second_signature.check_signed(s, approval)
         return _finish(s, desk.actor, case, client, assessment, today, notes, case_before,
                        client_before)
 
@@ -137,6 +141,8 @@ def countersign_case(desk: Desk, case_id: int, approve: bool, reason: str = "",
     if not approve and not reason.strip():
         raise ValidationFailed("Say why you do not sign: the colleague who prepared the "
                                "approval needs to know.", "reason")
+    if approve:
+        _rate_first(desk, case_id)
     with desk.store.write() as s:
         case, client = load(s, case_id)
         require_undecided(case)
@@ -147,11 +153,11 @@ def countersign_case(desk: Desk, case_id: int, approve: bool, reason: str = "",
         case_before = records.snapshot(case, records.CASE_FIELDS)
         client_before = records.snapshot(client, records.CLIENT_FIELDS)
         if not approve:
-            _countersign(s, desk.actor, approval, False, reason.strip())
+            second_signature.countersign(s, desk.actor, approval, False, reason.strip())
             return CaseDecision(case.id, case.status, False, approval.id, client.risk_rating,
                                 None, "Not signed: the case stays open for more work.")
         assessment = _ready(s, desk.actor, case, client, today)
-        _countersign(s, desk.actor, approval, True, reason.strip())
+        second_signature.countersign(s, desk.actor, approval, True, reason.strip())
         return _finish(s, desk.actor, case, client, assessment, today, reason, case_before,
                        client_before)
 
@@ -173,11 +179,25 @@ def reject_case(desk: Desk, case_id: int, reason: str) -> None:
         records.send_case(s, desk.actor, case, client, before, signed_now=True)
 
 
+def _rate_first(desk: Desk, case_id: int) -> None:
+    """A decision rests on today's facts, so the client is rated first, in its own
+    transaction: when the approval is then refused, the new rating (and any EDD it
+    opened) stays for the reviewer to see."""
+    with desk.store.read() as s:
+        case, client = load(s, case_id)
+        require_undecided(case)
+        latest = latest_case(s, client.id)
+    if latest is not None and latest.id == case.id:
+        rate_now(desk, client.id)
+
+
 def _ready(s: Session, actor: Actor, case: KycCase, client: Client,
            today: date) -> RiskAssessment:
-    """Rate afresh (the decision must rest on today's facts) and check every document
-    requirement; refuse with the list of what is still needed."""
-    assessment, _ = rate_in(s, actor, client, case, today)
+    """The rating just made, and every document requirement met; refuses with the list
+    of what is still needed."""
+    assessment = RiskAssessment.from_json(case.risk_factors)
+    if assessment is None or case.rated_at is None:
+        assessment, _ = rate_in(s, actor, client, case, today)
     state = summary(s, case, client, today)
     if not state.complete(ignoring=SENIOR):
         raise ValidationFailed("The case cannot be approved yet. Still needed: "
@@ -210,68 +230,3 @@ def _finish(s: Session, actor: Actor, case: KycCase, client: Client,
     records.client_changed(s, actor, client, client_before)
     return CaseDecision(case.id, case.status, False, None, assessment.rating, case.next_review,
                         f"Approved. Next review by {case.next_review:%d %b %Y}.")
-
-
-# -- the second signature (an Approval, shared like every approval) -----------------------------
-
-def _ms(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp() * 1000)
-
-
-def _approval_data(approval: Approval, preparer: str, decider: str | None) -> dict[str, object]:
-    return {"kind": approval.kind, "entity": approval.entity,
-            "entity_ref": approval.entity_ref, "prepared_by": preparer, "decided_by": decider,
-            "decided_ms": _ms(approval.decided_at), "status": approval.status.value,
-            "reason": approval.reason}
-
-
-def _prepare(s: Session, actor: Actor, case: KycCase, client: Client) -> Approval:
-    approval = Approval(uid=str(uuid.uuid4()), kind=HIGH_RISK_APPROVAL, entity="kyc_case",
-                        entity_ref=case.uid, prepared_by=actor.id,
-                        status=ApprovalStatus.PENDING, reason="")
-    s.add(approval)
-    s.flush()
-    if client.external_id is not None:
-        put_record(s, actor, "approval", approval.uid, 0,
-                   _approval_data(approval, signer(s, actor), None),
-                   revert={"table": "approvals", "id": approval.id, "delete": True})
-    audit.record(s, actor, "approval.prepare", "kyc_case", case.uid,
-                 after={"approval": approval.uid, "kind": HIGH_RISK_APPROVAL,
-                        "case": case.id})
-    return approval
-
-
-def _countersign(s: Session, actor: Actor, approval: Approval, approve: bool,
-                 reason: str) -> None:
-    if approval.prepared_by == actor.id:
-        raise ValidationFailed("You prepared this approval, so you cannot also sign it: a "
-                               "second person with the right to approve high-risk clients "
-                               "must sign.", "approval")
-    require(actor, Permission.APPROVE_HIGH_RISK)
-    before = {"status": approval.status.value, "decided_by": None, "decided_at": None,
-              "reason": approval.reason}
-    approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
-    approval.decided_by, approval.decided_at = actor.id, datetime.now(UTC)
-    approval.reason = reason[:500]
-    case = s.query(KycCase).filter(KycCase.uid == approval.entity_ref).one()
-    client = s.get(Client, case.client_id)
-    if client is not None and client.external_id is not None:
-        preparer = records.signed_before(s, "approval", approval.uid, "prepared_by",
-                                         approval.prepared_by)
-        put_record(s, actor, "approval", approval.uid,
-                   records.next_base(s, "approval", approval.uid, approval.server_version),
-                   _approval_data(approval, preparer or "", signer(s, actor)),
-                   revert={"table": "approvals", "id": approval.id, "values": before})
-    audit.record(s, actor, "approval.decide", "kyc_case", approval.entity_ref,
-                 after={"approval": approval.uid, "status": approval.status})
-
-
-def _check_signed(s: Session, approval: Approval) -> None:
-    """An approval decided elsewhere (the approvals list) counts only if its signer
-    may approve high-risk clients."""
-    signer_user = s.get(User, approval.decided_by) if approval.decided_by else None
-    if signer_user is None or approval.decided_by == approval.prepared_by or (
-            Permission.APPROVE_HIGH_RISK not in ROLE_PERMISSIONS[signer_user.role]):
-        raise ValidationFailed("The second signature on this case was not given by someone "
-                               "allowed to approve high-risk clients. Ask a compliance "
-                               "officer to sign.", "approval")

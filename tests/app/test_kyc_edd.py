@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.errors import PermissionDenied, ValidationFailed
 from app.kyc import cases, rating, review
@@ -189,3 +189,16 @@ def test_second_signature_travels_as_a_shared_approval(desk: Desk, olga: Desk, p
     assert [(p["base_version"], p["data"]["status"], p["data"]["prepared_by"],
              p["data"]["decided_by"]) for p in sent] == [(0, "pending", "olga", None),
                                                          (1, "approved", "olga", "petra")]
+
+
+def test_edd_found_at_approval_stays_though_the_approval_is_refused(
+        desk: Desk, olga: Desk, tmp_path: Path) -> None:
+    cid = person(desk)
+    case_id = complete_person_case(desk, olga, cid, tmp_path)
+    with desk.store.write() as s:  # the client turns out to be a PEP meanwhile
+        s.execute(text("UPDATE clients SET pep = 1 WHERE id = :id"), {"id": cid})
+    with pytest.raises(ValidationFailed, match="Still needed: source of wealth"):
+        review.approve_case(olga, case_id)
+    view = cases.get_case(desk, case_id)
+    assert view.enhanced and view.status is KycStatus.EDD
+    assert view.risk is not None and view.risk.rating is RiskRating.HIGH
