@@ -242,11 +242,19 @@ def prepare_approval(desk: Desk, kind: str, entity: str, entity_ref: str) -> int
         return approval.id
 
 
+# Who may give the second signature, by what is being approved. A kind not listed
+# here is decided by an administrator only.
+APPROVAL_RIGHTS = {"withdrawal": Permission.APPROVE_PAYMENTS,
+                   "payout": Permission.APPROVE_PAYOUTS,
+                   "kyc_high_risk": Permission.APPROVE_HIGH_RISK}
+
+
 def decide_approval(desk: Desk, approval_id: int, approve: bool, reason: str = "") -> None:
     with desk.store.write() as s:
         approval = s.get(Approval, approval_id)
         if approval is None:
             raise NotFound("This approval no longer exists.")
+        require(desk.actor, APPROVAL_RIGHTS.get(approval.kind, Permission.MANAGE_WORKSPACE))
         if approval.prepared_by == desk.actor.id:
             raise ValidationFailed("Whoever prepared this cannot also approve it: a second "
                                    "person must decide.", "approval")

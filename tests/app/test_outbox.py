@@ -93,3 +93,17 @@ def test_sequence_numbers_only_grow(desk: Desk) -> None:
     assert seqs == [1, 2, 3] and len(keys) == 3
     with desk.store.read() as s:
         assert s.get(Client, cid) is not None
+
+
+def test_a_second_signature_needs_the_right_for_what_is_approved(desk: Desk) -> None:
+    clerk = _as(desk, Role.CLERK, "carl")
+    finance = _as(desk, Role.FINANCE, "fiona")
+    compliance = _as(desk, Role.COMPLIANCE, "chloe")
+    withdrawal = outbox.prepare_approval(clerk, "withdrawal", "payment", "PAY1")
+    with pytest.raises(PermissionDenied, match="approve withdrawals"):
+        outbox.decide_approval(compliance, withdrawal, True)
+    outbox.decide_approval(finance, withdrawal, True, "documents match")
+    unknown = outbox.prepare_approval(clerk, "something_new", "x", "1")
+    with pytest.raises(PermissionDenied):
+        outbox.decide_approval(finance, unknown, True)
+    outbox.decide_approval(desk, unknown, False, "not a thing we approve")  # the admin
