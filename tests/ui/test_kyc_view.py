@@ -113,3 +113,53 @@ def test_a_file_that_is_not_a_document_is_refused(qtbot: QtBot, desk: Desk, work
     qtbot.waitUntil(lambda: panel.message.text() != "", timeout=10000)
     assert panel.case is not None and panel.case.documents == ()
     assert "#b3261e" in panel.message.styleSheet()
+
+
+def test_queues_show_reviews_due_and_expiring_documents(qtbot: QtBot, desk: Desk,
+                                                        worker: DbWorker,
+                                                        tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from app.kyc import review
+    from app.models.kyc import KycCase, KycDocument
+    from tests.app.test_kyc_support import complete_person_case, person
+    from ui.views.kyc_view import KycPage
+
+    soon = person(desk, "Soon")
+    soon_case = complete_person_case(desk, desk, soon, tmp_path,
+                                     expiry_date=TODAY + timedelta(days=12))
+    review.approve_case(desk, soon_case)
+    due = person(desk, "Overdue", "ES")
+    due_case = complete_person_case(desk, desk, due, tmp_path)
+    review.approve_case(desk, due_case)
+    with desk.store.write() as s:  # a year and more has passed for this one
+        s.execute(update(KycCase).where(KycCase.id == due_case)
+                  .values(next_review=TODAY - timedelta(days=3)))
+        s.execute(update(KycDocument).where(KycDocument.case_id == due_case,
+                                            KycDocument.doc_type == "passport")
+                  .values(expiry_date=TODAY - timedelta(days=1)))
+    page = KycPage(desk, worker)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.tabs.setCurrentWidget(page.queues)
+    page.refresh()
+    queues = page.queues
+    qtbot.waitUntil(lambda: queues.expiring != [] and queues.reviews != [], timeout=10000)
+    assert [r.case_id for r in queues.reviews] == [due_case]
+    assert queues.review_table.item(0, 3).text() == "3 days overdue"
+    assert [d.case_id for d in queues.expiring] == [soon_case]  # the past one: swept
+    queues.sweep()
+    qtbot.waitUntil(lambda: "1 document(s) marked expired" in queues.message.text(),
+                    timeout=10000)
+    queues.review_table.cellDoubleClicked.emit(0, 0)
+    qtbot.waitUntil(lambda: page.panel.case is not None
+                    and page.panel.case.id == due_case, timeout=10000)
+    assert any(d.expired for d in page.panel.case.documents)
+    page.grab().save(str(SHOTS / "kyc_queues.png"))
+    assert not_blank(SHOTS / "kyc_queues.png") > 20
+    page.panel.new_case()
+    qtbot.waitUntil(lambda: page.panel.case is not None and page.panel.case.id != due_case,
+                    timeout=10000)
+    assert page.panel.case.status.value == "open" and page.panel.case.documents == ()
+    assert page.panel.buttons["attach"].isEnabled()

@@ -9,21 +9,24 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.kyc import documents as kyc_documents
 from app.kyc import review
-from app.kyc.cases import CaseView, DocumentRow, get_case
+from app.kyc.cases import CaseView, DocumentRow, get_case, open_case
 from app.kyc.documents import DocumentFile
 from app.kyc.requirements import State, attachable
 from app.queries import catalogue
@@ -31,6 +34,7 @@ from app.roles import Permission
 from app.services.workspace import Desk
 from ui.dialogs.attach_document import AttachDocumentDialog
 from ui.messages import user_message
+from ui.views.kyc_queues import KycQueues
 from ui.views.list_page import ListPage
 from ui.widgets.document_viewer import DocumentViewer
 from ui.worker import DbWorker
@@ -78,7 +82,8 @@ class CasePanel(QWidget):
                 ("reject_doc", "Reject document", doc_row, lambda: self.decide_document(False)),
                 ("approve_case", "Approve case", case_row, self.approve_case),
                 ("countersign", "Second signature", case_row, self.countersign),
-                ("reject_case", "Reject case", case_row, self.reject_case)):
+                ("reject_case", "Reject case", case_row, self.reject_case),
+                ("new_case", "Start a new review", case_row, self.new_case)):
             button = QPushButton(text)
             button.clicked.connect(slot)
             row.addWidget(button)
@@ -89,7 +94,12 @@ class CasePanel(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.title)
-        top_layout.addWidget(self.facts)
+        facts_scroll = QScrollArea()
+        facts_scroll.setWidgetResizable(True)
+        facts_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        facts_scroll.setWidget(self.facts)
+        facts_scroll.setMinimumHeight(140)
+        top_layout.addWidget(facts_scroll, 1)
         top_layout.addWidget(self.documents)
         top_layout.addLayout(doc_row)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -182,6 +192,8 @@ class CasePanel(QWidget):
         for name in ("approve_case", "reject_case"):
             self.buttons[name].setEnabled(self.can_review and undecided)
         second = None if self.case is None else self.case.second_signature
+        self.buttons["new_case"].setEnabled(self.case is not None and not undecided and (
+            self.can_review or self.desk.actor.can(Permission.EDIT_CLIENTS)))
         self.buttons["countersign"].setEnabled(
             undecided and second is not None and second.status == "pending"
             and self.desk.actor.can(Permission.APPROVE_HIGH_RISK))
@@ -227,6 +239,19 @@ class CasePanel(QWidget):
             desk, case_id, reason = self.desk, self.case.id, self.reason.text()
             self._run(lambda: review.reject_case(desk, case_id, reason), "Case rejected.")
 
+    def new_case(self) -> None:
+        """A periodic review or a refreshed document starts a new case."""
+        if self.case is None:
+            return
+        desk, client_id = self.desk, self.case.client_id
+
+        def opened(case_id: int) -> None:
+            self._say("A new case is open: attach the current documents.")
+            self.show_case(case_id)
+
+        self.worker.submit(lambda: open_case(desk, client_id), opened, self._error,
+                           owner=self)
+
     def ask_attach(self) -> None:
         if self.case is None:
             return
@@ -257,8 +282,13 @@ class KycPage(QWidget):
                                         "registers.")
         self.panel = CasePanel(desk, worker)
         self.list.current_changed.connect(self.panel.show_case)
+        self.queues = KycQueues(desk, worker)
+        self.queues.case_chosen.connect(self.panel.show_case)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.list, "Cases")
+        self.tabs.addTab(self.queues, "Reviews and expiry")
         splitter = QSplitter()
-        splitter.addWidget(self.list)
+        splitter.addWidget(self.tabs)
         splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
@@ -268,5 +298,6 @@ class KycPage(QWidget):
 
     def refresh(self) -> None:
         self.list.refresh()
+        self.queues.refresh()
         if self.panel.case is not None:
             self.panel.show_case(self.panel.case.id)
