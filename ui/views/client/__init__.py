@@ -1,0 +1,1 @@
+"""The client list's filter bar and actions, and the client page with its sections."""
