@@ -72,6 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     list_import.add_argument("files", nargs="+", type=Path, metavar="FILE")
     rescreen = screening_sub.add_parser(
         "rescreen", help="screen all clients again (continues an unfinished screening)")
+    kyc = sub.add_parser("kyc", help="KYC queues and the document expiry sweep")
+    kyc_sub = kyc.add_subparsers(dest="kyc_command", required=True)
+    kyc_due = kyc_sub.add_parser("due", help="periodic reviews due and documents expiring")
+    kyc_due.add_argument("--days", type=int, default=30,
+                         help="how far ahead to look (default 30)")
+    kyc_sweep = kyc_sub.add_parser(
+        "sweep", help="mark documents past their expiry date expired (run daily)")
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
     gui.add_argument("--gateway", metavar="URL", help="the broker's gateway")
@@ -79,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="start the built-in sandbox gateway and use it")
     gui.add_argument("--sandbox-data", type=Path, help="where the sandbox keeps its data")
     for cmd in (init, demo, gui, passwd, audit, verify, settings, gateway, sync, screening,
-                list_import, rescreen):
+                list_import, rescreen, kyc, kyc_due, kyc_sweep):
         cmd.add_argument("--workspace", type=Path, default=argparse.SUPPRESS)
     return p
 
@@ -172,6 +179,8 @@ def run(argv: list[str]) -> int:
         return run_sync(_open(folder), follow=args.follow)
     if command == "screening":
         return _screening(folder, args)
+    if command == "kyc":
+        return _kyc(folder, args)
     if command == "audit":
         from app.audit import verify
         from app.roles import Permission, require
@@ -234,6 +243,30 @@ def _screening(folder: Path, args: argparse.Namespace) -> int:
     t = result.tally
     print(f"Screened {t.clients} clients: {t.hits} hits at or above the threshold, "
           f"{t.new} new and {t.reopened} reopened to review.")
+    return 0
+
+
+def _kyc(folder: Path, args: argparse.Namespace) -> int:
+    from app.kyc import periodic
+
+    desk = _open(folder)
+    try:
+        if args.kyc_command == "sweep":
+            marked = periodic.sweep_expired(desk)
+            for doc in marked:
+                print(f"expired: {doc.client_name} — {doc.doc_label} ({doc.expiry_date})")
+            print(f"{len(marked)} document(s) marked expired.")
+            return 0
+        reviews = periodic.review_queue(desk, within_days=args.days)
+        expiring = periodic.expiring_documents(desk, within_days=args.days)
+    finally:
+        desk.close()
+    print(f"Periodic reviews due within {args.days} days: {len(reviews)}")
+    for r in reviews:
+        print(f"  {r.next_review}  {r.client_name}  (risk {r.risk_rating.value})")
+    print(f"Documents expiring within {args.days} days: {len(expiring)}")
+    for d in expiring:
+        print(f"  {d.expiry_date}  {d.client_name} — {d.doc_label}")
     return 0
 
 

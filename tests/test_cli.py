@@ -51,3 +51,26 @@ def test_version() -> None:
 
     r = _run("--version")
     assert r.returncode == 0 and __version__ in r.stdout
+
+
+def test_screening_and_kyc_commands(tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    pw = {"BACKDESK_PASSWORD": "a-password"}
+    assert _run("init", "--workspace", ws, "--broker", "Cedar FX", env=pw).returncode == 0
+    assert _run("demo", "--workspace", ws, "--clients", "150", env=pw).returncode == 0
+    ofac = Path(__file__).resolve().parents[1] / "resources" / "sanctions" / "ofac"
+    r = _run("screening", "import", "--workspace", ws, "--source", "ofac",
+             str(ofac / "sdn.csv"), str(ofac / "alt.csv"), str(ofac / "add.csv"), env=pw)
+    assert r.returncode == 0, r.stderr
+    assert "Imported OFAC SDN" in r.stdout and "Screened 150 clients" in r.stdout
+    r = _run("screening", "import", "--workspace", ws, "--source", "ofac",
+             str(ofac / "sdn.csv"), str(ofac / "alt.csv"), str(ofac / "add.csv"), env=pw)
+    assert r.returncode == 2 and "already imported" in r.stderr
+    r = _run("kyc", "due", "--workspace", ws, "--days", "3650", env=pw)
+    assert r.returncode == 0, r.stderr
+    assert "Periodic reviews due within 3650 days:" in r.stdout
+    r = _run("kyc", "sweep", "--workspace", ws, env=pw)
+    assert r.returncode == 0, r.stderr
+    assert "document(s) marked expired." in r.stdout
+    r = _run("kyc", "sweep", "--workspace", ws, env=pw)
+    assert r.stdout.strip().endswith("0 document(s) marked expired.")  # nothing twice
