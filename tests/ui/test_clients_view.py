@@ -147,7 +147,7 @@ def test_saved_filter_round_trips_and_only_the_owner_deletes(qtbot, desk, worker
     again.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     qtbot.waitUntil(lambda: again.error.isVisible(), timeout=5000)
     assert "already have a filter called Active Greeks" in again.error.text()
-    again.reject()
+    again.reject()  # the next ask_save disposes of it
 
     bar.clear()
     wait_count(qtbot, page, TOTAL)

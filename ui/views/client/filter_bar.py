@@ -222,6 +222,8 @@ class FilterBar(QWidget):
         dialog = SaveFilterDialog(self.desk, self.worker, self.current_filter(),
                                   self.summary(), self)
         dialog.saved.connect(lambda fid: self.reload_saved(fid))
+        if self.last_dialog is not None:
+            self.last_dialog.deleteLater()
         self.last_dialog = dialog
         dialog.open()
 

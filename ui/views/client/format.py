@@ -25,6 +25,11 @@ def label(value: object) -> str:
     return text.replace("_", " ")
 
 
+def sentence(text: str) -> str:
+    """First letter up, the rest as it is ("KYC pending" stays)."""
+    return text[:1].upper() + text[1:]
+
+
 def when(value: datetime | None) -> str:
     """Stored times are UTC; the desk reads them in its own time zone."""
     return "" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -51,6 +56,7 @@ def read_only_table(columns: tuple[str, ...]) -> QTableWidget:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(24)
     table.setAlternatingRowColors(True)
     table.setWordWrap(True)
     header = table.horizontalHeader()
@@ -73,3 +79,6 @@ def fill_table(table: QTableWidget, rows: list[tuple[str, ...]], *,
                 item.setForeground(ATTENTION)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)  # sizing to contents ended the stretch: renew it
+    header.setStretchLastSection(True)

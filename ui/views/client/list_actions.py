@@ -104,6 +104,8 @@ class ListActions:
                                   whole=page.whole_filter(), whole_count=self.count,
                                   tags=page.filters.tag_values(), parent=page)
         dialog.finished_with.connect(self._bulk_done)
+        if self.dialog is not None:
+            self.dialog.deleteLater()  # the last one is done with
         self.dialog = dialog
         dialog.open()
 
@@ -115,6 +117,8 @@ class ListActions:
     def ask_import(self) -> None:
         dialog = ClientImportDialog(self.page.desk, self.page)
         dialog.imported.connect(self._imported)
+        if self.import_dialog is not None and not self.import_dialog.busy():
+            self.import_dialog.deleteLater()
         self.import_dialog = dialog
         dialog.open()
 
@@ -167,5 +171,10 @@ class ListActions:
         self.say(user_message(error), error=True)
 
     def stop(self) -> None:
+        """An export or an import still running finishes (neither has a safe point to
+        stop at: an import is one transaction, an export one file)."""
         if self.operation is not None:
             self.operation.wait()
+        importing = self.import_dialog
+        if importing is not None and importing.operation is not None:
+            importing.operation.wait()

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -32,7 +33,7 @@ from app.services.workspace import Desk
 from ui.dialogs.client_form import ClientForm
 from ui.dialogs.client_status import StatusChangeDialog
 from ui.messages import user_message
-from ui.views.client.format import ERROR_STYLE, label
+from ui.views.client.format import ERROR_STYLE, label, sentence
 from ui.views.client.notes_tasks import NotesPanel, TasksPanel
 from ui.views.client.profile_panel import ProfilePanel
 from ui.views.client.records import AccountsPanel, KycPanel, MoneyPanel
@@ -54,7 +55,7 @@ class ClientPageView(QWidget):
         self.client_id: int | None = None
         self.page: ClientPage | None = None
         self.options: list[StatusOption] = []
-        self.dialog: Any = None
+        self.dialog: QDialog | None = None
 
         back = QPushButton("← Clients")
         back.setToolTip("Back to the client list (Esc)")
@@ -152,8 +153,8 @@ class ClientPageView(QWidget):
         self.page = page
         p = page.profile
         self.title.setText(f"{p.display_name}  ·  #{p.id}")
-        self.subtitle.setText(f"{label(p.status).capitalize()} · risk {label(p.risk_rating)}"
-                              f" · KYC {self.kyc.status_text(page.kyc)}"
+        self.subtitle.setText(f"{sentence(label(p.status))} · risk {label(p.risk_rating)}"
+                              f" · {self.kyc.status_text(page.kyc)}"
                               + (f" · closed: {p.closed_reason}" if p.closed_reason else ""))
         self.banner.setVisible(p.frozen)
         self.banner.setText(f"Frozen by compliance: {p.frozen_reason or 'no reason given'}. "
@@ -181,7 +182,7 @@ class ClientPageView(QWidget):
         menu = self.status_button.menu()
         menu.clear()
         for option in options:
-            text = label(option.status).capitalize()
+            text = sentence(label(option.status))
             action = QAction(text if option.allowed else f"{text} (not possible now)", menu)
             action.setToolTip(option.why_not)
             action.triggered.connect(lambda _on=False, o=option: self.choose_status(o))
@@ -221,7 +222,7 @@ class ClientPageView(QWidget):
                                     name=p.display_name, current=p.status, option=option,
                                     version=p.version, parent=self)
         dialog.changed.connect(lambda _v: self._status_changed(option))
-        self.dialog = dialog
+        self._replace_dialog(dialog)
         dialog.open()
 
     def _status_changed(self, option: StatusOption) -> None:
@@ -242,8 +243,13 @@ class ClientPageView(QWidget):
         form = ClientForm(self.desk, self.worker, client_id=client_id, data=data,
                           version=version, parent=self)
         form.accepted.connect(self._changed_here)
-        self.dialog = form
+        self._replace_dialog(form)
         form.open()
+
+    def _replace_dialog(self, dialog: QDialog) -> None:
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        self.dialog = dialog
 
     def _changed_here(self) -> None:
         if self.client_id is not None:

@@ -59,11 +59,12 @@ class ProfilePanel(QWidget):
         contacts = QGroupBox("Contacts")
         self.contacts = QListWidget()
         self.contacts.setMaximumHeight(110)
+        self.contacts.setWordWrap(True)
         self.kind = QComboBox()
         for kind in ContactKind:
-            self.kind.addItem(kind.value.capitalize(), kind)
+            self.kind.addItem(kind.value.capitalize(), kind.value)
         self.value = QLineEdit()
-        self.value.setPlaceholderText("+44 20 7946 0018 or name@example.com")
+        self.value.setPlaceholderText("Phone, email or address")
         self.value.returnPressed.connect(self.add)
         self.add_button = QPushButton("Add")
         self.add_button.clicked.connect(self.add)
@@ -126,8 +127,7 @@ class ProfilePanel(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.contacts.addItem(item)
         if not rows:
-            empty = QListWidgetItem("No further contacts; the main email and phone are "
-                                    "in the profile.")
+            empty = QListWidgetItem("No further contacts.")
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.contacts.addItem(empty)
 
@@ -135,7 +135,7 @@ class ProfilePanel(QWidget):
         if self.client_id is None:
             return
         desk, cid = self.desk, self.client_id
-        kind: ContactKind = self.kind.currentData()
+        kind = ContactKind(self.kind.currentData())  # Qt hands enum members back as str
         value = self.value.text()
         self.add_button.setEnabled(False)
         self.worker.submit(lambda: add_contact(desk, cid, kind, value), self._added,

@@ -34,6 +34,11 @@ def _empty(text: str) -> QLabel:
     return note
 
 
+def _size(n: int) -> str:
+    return f"{n:,} bytes" if n < 1024 else f"{n / 1024:,.0f} KB" if n < 1024 ** 2 \
+        else f"{n / 1024 ** 2:,.1f} MB"
+
+
 class AccountsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -130,8 +135,8 @@ class KycPanel(QWidget):
         if not cases:
             return "no KYC case"
         case = cases[0]
-        text = label(case.status) + (" (enhanced due diligence)" if case.enhanced else "")
-        return text
+        return f"KYC {label(case.status)}" + (" (enhanced due diligence)" if case.enhanced
+                                              else "")
 
     def show_cases(self, cases: list[KycCaseRow]) -> None:
         self.empty.setVisible(not cases)
@@ -155,5 +160,5 @@ class KycPanel(QWidget):
         fill_table(self.table, [
             (label(d.doc_type), label(d.requirement), d.issuing_country, d.number,
              day(d.issue_date), day(d.expiry_date), label(d.status), d.reject_reason,
-             f"{d.file_name} ({d.size / 1024:,.0f} KB)" if d.file_name else "—",
+             f"{d.file_name} ({_size(d.size)})" if d.file_name else "—",
              when(d.reviewed_at)) for _c, d in docs], attention=attention)

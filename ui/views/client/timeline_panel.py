@@ -24,7 +24,7 @@ class TimelinePanel(QWidget):
         self.events: list[TimelineEvent] = []
         self.complete = False
         self._generation = 0
-        self.table = read_only_table(("When", "Kind", "What", "Details", "Who"))
+        self.table = read_only_table(("When", "Kind", "What", "Who", "Details"))
         self.note = QLabel("Loading…")
         self.more_button = QPushButton(f"Show {PAGE} more")
         self.more_button.clicked.connect(self.more)
@@ -58,10 +58,9 @@ class TimelinePanel(QWidget):
             return  # another client, or a reload after a change, superseded this page
         self.events.extend(events)
         self.complete = len(events) < PAGE
-        fill_table(self.table, [(when(e.at), KINDS.get(e.kind, e.kind), e.title, e.detail,
-                                 e.who) for e in self.events])
-        for column, widest in ((2, 320), (3, 360)):
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
+        fill_table(self.table, [(when(e.at), KINDS.get(e.kind, e.kind), e.title, e.who,
+                                 e.detail) for e in self.events])
+        self.table.setColumnWidth(2, min(self.table.columnWidth(2), 320))
         self.note.setStyleSheet("")
         self.note.setText("Nothing recorded yet." if not self.events else
                           f"Newest first: {len(self.events):,} events"
