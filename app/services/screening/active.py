@@ -88,11 +88,23 @@ class ClientFacts:
     date_of_birth: str | None
     country: str
 
-    def subject(self) -> Subject:
+    def key(self) -> SubjectKey:
+        """What screening depends on: clients with the same key get the same hits."""
         if self.kind is ClientKind.COMPANY:
-            return Subject.of(self.company_name, "entity", None, [self.country])
-        return Subject.of(f"{self.first_name} {self.last_name}".strip(), "person",
-                          self.date_of_birth, [self.country])
+            return ("entity", self.company_name, None, self.country)
+        return ("person", f"{self.first_name} {self.last_name}".strip(), self.date_of_birth,
+                self.country)
+
+    def subject(self) -> Subject:
+        return subject_of(self.key())
+
+
+SubjectKey = tuple[str, str, str | None, str]  # kind, name, date of birth, country
+
+
+def subject_of(key: SubjectKey) -> Subject:
+    kind, name, birth_date, country = key
+    return Subject.of(name, kind, birth_date, [country] if country else [])
 
 
 FACT_COLUMNS = ("id", "kind", "first_name", "last_name", "company_name", "date_of_birth",

@@ -60,7 +60,10 @@ def import_list(desk: Desk, source: str, paths: list[Path]) -> int:
             (row.id, e.ref, e.kind, e.name[:300], _json(e.aliases), _json(e.birth_dates),
              _json(e.countries), "; ".join(e.programs)[:300], e.remarks)
             for e in parsed.entries])
-        # Queued here so that a desk closed before the screening ran still owes it.
+        # Queued here so that a desk closed before the screening ran still owes it; an
+        # unfinished screening against the versions this one replaces is moot.
+        for old in s.scalars(select(ScreeningRun).where(ScreeningRun.finished_at.is_(None))):
+            old.finished_at, old.lists = now, {**old.lists, "state": "superseded"}
         active = s.execute(select(SanctionList.id, SanctionList.name, SanctionList.version)
                            .where(SanctionList.active).order_by(SanctionList.id)).all()
         s.add(ScreeningRun(trigger="list_update", started_at=now, actor_id=desk.actor.id,

@@ -8,6 +8,7 @@ versions: clients screened since the run started are not screened twice.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,9 +30,12 @@ from app.services.screening.active import (
     facts_of,
 )
 from app.services.screening.hits import Tally, record_hits
+from app.services.screening.scoring import Scorer, default_workers
 from app.services.workspace import Desk
 
-BATCH = 2000  # clients per transaction: the write lock is held ~tens of ms per batch
+# Clients per batch: sized to take about BATCH_SECONDS, so a cancel is answered
+# within seconds however fast the matcher is; each write holds the lock ~10-50 ms.
+BATCH_FIRST, BATCH_MAX, BATCH_SECONDS = 200, 5000, 2.0
 _COLUMNS = [getattr(Client, c) for c in FACT_COLUMNS]
 
 
@@ -78,11 +82,7 @@ def rescreen_needed(desk: Desk) -> bool:
                         .where(ScreeningRun.finished_at.is_(None))) != 0
 
 
-def _screen(active: ActiveLists, clients: list[ClientFacts]) -> dict[int, list[Hit]]:
-    return {c.id: active.screener.screen(c.subject()) for c in clients}
-
-
-def _write_batch(s: Session, active: ActiveLists, run_id: int, since: datetime,
+def _write_batch(s: Session, scorer: Scorer, run_id: int, since: datetime,
                  batch: list[ClientFacts], found: dict[int, list[Hit]]) -> Tally:
     # A client edited or screened since the batch was read is checked again as it is now.
     ids = [c.id for c in batch]
@@ -90,9 +90,10 @@ def _write_batch(s: Session, active: ActiveLists, run_id: int, since: datetime,
         select(*_COLUMNS).where(Client.id.in_(ids), _due(since)))}
     found = {cid: hits for cid, hits in found.items() if cid in current}
     changed = [c for c in batch if c.id in current and current[c.id] != c]
-    found.update(_screen(active, [current[c.id] for c in changed]))
+    if changed:
+        found.update(scorer.screen([current[c.id] for c in changed]))
     now = datetime.now(UTC)
-    tally = record_hits(s, found, active, now)
+    tally = record_hits(s, found, scorer.active, now)
     if found:  # updated_at stays: being screened is not an edit of the client
         s.execute(update(Client).where(Client.id.in_(list(found)))
                   .values(screened_at=now, updated_at=Client.updated_at))
@@ -105,12 +106,37 @@ def _write_batch(s: Session, active: ActiveLists, run_id: int, since: datetime,
     return tally
 
 
+def _batches(desk: Desk, scorer: Scorer, run_id: int, since: datetime, tally: Tally,
+             report: Callable[[], None], cancelled: Callable[[], bool] | None) -> bool:
+    """Screen and write batch after batch; False when cancelled."""
+    last, size = 0, BATCH_FIRST
+    while True:
+        if cancelled is not None and cancelled():
+            return False
+        with desk.store.read() as s:
+            rows = s.execute(select(*_COLUMNS).where(Client.id > last, _due(since))
+                             .order_by(Client.id).limit(size)).all()
+        if not rows:
+            return True
+        batch = [facts_of(r) for r in rows]
+        start = time.perf_counter()
+        found = scorer.screen(batch)
+        rate = len(batch) / max(time.perf_counter() - start, 1e-3)
+        size = int(min(BATCH_MAX, max(10, rate * BATCH_SECONDS)))
+        with desk.store.write() as s:
+            tally.add(_write_batch(s, scorer, run_id, since, batch, found))
+        last = rows[-1].id
+        report()
+
+
 def rescreen_all(desk: Desk, trigger: str = "list_update",
                  progress: Callable[[int, int], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> RunResult:
+                 cancelled: Callable[[], bool] | None = None,
+                 workers: int | None = None) -> RunResult:
     """Screen every client not yet screened against the active lists.
     `progress(done, total)` is called after each batch; `cancelled()` is asked
-    before each one. Call from a worker thread: it takes seconds to minutes."""
+    before each one. Call from a worker thread: it takes seconds to minutes.
+    `workers` processes score (default: every core, up to 4, for large runs)."""
     require_rescreen(desk.actor)
     with desk.store.read() as s:
         active = active_lists(s)
@@ -122,26 +148,21 @@ def rescreen_all(desk: Desk, trigger: str = "list_update",
         run_id, since, done_before = run.id, run.started_at, run.clients
     with desk.store.read() as s:
         todo = s.scalar(select(func.count()).select_from(Client).where(_due(since))) or 0
-    total, tally, last = done_before + todo, Tally(), 0
-    while True:
-        if cancelled is not None and cancelled():
-            with desk.store.write() as s:
-                paused = s.get(ScreeningRun, run_id)
-                assert paused is not None
-                paused.lists = {**paused.lists, "state": "paused"}
-            return RunResult(run_id, False, tally)
-        with desk.store.read() as s:
-            rows = s.execute(select(*_COLUMNS).where(Client.id > last, _due(since))
-                             .order_by(Client.id).limit(BATCH)).all()
-        if not rows:
-            break
-        batch = [facts_of(r) for r in rows]
-        found = _screen(active, batch)
-        with desk.store.write() as s:
-            tally.add(_write_batch(s, active, run_id, since, batch, found))
-        last = rows[-1].id
+    total = done_before + todo
+    tally = Tally()
+
+    def report() -> None:
         if progress is not None:
             progress(min(done_before + tally.clients, total), total)
+
+    with Scorer(active, workers or default_workers(todo)) as scorer:
+        finished = _batches(desk, scorer, run_id, since, tally, report, cancelled)
+    if not finished:
+        with desk.store.write() as s:
+            paused = s.get(ScreeningRun, run_id)
+            assert paused is not None
+            paused.lists = {**paused.lists, "state": "paused"}
+        return RunResult(run_id, False, tally)
     with desk.store.write() as s:
         done = s.get(ScreeningRun, run_id)
         assert done is not None
