@@ -226,17 +226,16 @@ class MirrorWriter:
 
     def flush(self, batches: dict[str, list[tuple[Any, ...]]]) -> None:
         """Writes a page's rows kind by kind, parents first."""
-        searchable: set[int] = set()
         if rows := batches.get("client"):
             self.db.executemany(SQL["client"], rows)
             self.remap("clients", "external_id", [r[0] for r in rows], self.clients)
-            searchable.update(self.clients[r[0]] for r in rows)
+            # names, emails and phones are searched by their terms
+            search_index.refresh(self.db, {self.clients[r[0]] for r in rows})
         if rows := batches.get("account"):
+            owners = search_index.login_owners(self.db, PLATFORM, [r[1] for r in rows])
             self.db.executemany(SQL["account"], rows)
             self.remap("trading_accounts", "login", [r[1] for r in rows], self.accounts, _OURS)
-            searchable.update(r[2] for r in rows)
-        if searchable:  # names, emails, phones and logins are searched by their terms
-            search_index.refresh(self.db, searchable)
+            search_index.move_logins(self.db, PLATFORM, owners)
         self.place(batches)
         for kind in ("deal", "position", "account_state"):
             if rows := batches.get(kind):

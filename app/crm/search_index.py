@@ -9,7 +9,7 @@ before it existed (migration 0004 created it empty) or made by older term rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ _REBUILD_CHUNK = 4000
 # Above every character: a term starting with the prefix sorts below prefix + this.
 _TOP = "\U0010ffff"
 _TERMS = ClientSearchTerm.__table__
+_BROAD = 2
 
 
 def dbapi(session: Session) -> Any:
@@ -91,6 +92,33 @@ def refresh(db: Any, client_ids: Iterable[int]) -> int:
     return written
 
 
+def login_owners(db: Any, platform: str, logins: Sequence[int]) -> dict[int, int | None]:
+    """The client of each of these trading account logins as the store has it now (None
+    for a login it does not have)."""
+    owners: dict[int, int | None] = dict.fromkeys(logins)
+    for start in range(0, len(logins), _CHUNK):
+        chunk = list(logins[start:start + _CHUNK])
+        owners.update(db.execute(
+            "SELECT login, client_id FROM trading_accounts WHERE platform = ? AND login IN"
+            f" ({_marks(len(chunk))})", (platform, *chunk)))
+    return owners
+
+
+def move_logins(db: Any, platform: str, before: dict[int, int | None]) -> int:
+    """After accounts were written: the login terms of accounts that are new or changed
+    client. Cheaper than refreshing the whole client, which the client's own record
+    does when it arrives."""
+    after = login_owners(db, platform, list(before))
+    gone = [(str(login), old) for login, old in before.items()
+            if old is not None and after.get(login) != old]
+    new = [(str(login), cid) for login, cid in after.items()
+           if cid is not None and before.get(login) != cid]
+    db.executemany("DELETE FROM client_search_terms WHERE term = ? AND client_id = ?", gone)
+    db.executemany("INSERT OR IGNORE INTO client_search_terms (term, client_id) VALUES (?, ?)",
+                   sorted(new))
+    return len(new)
+
+
 def refresh_clients(session: Session, client_ids: Iterable[int]) -> int:
     """`refresh` for services working through a Session (flushes pending changes first)."""
     return refresh(dbapi(session), client_ids)
@@ -102,8 +130,12 @@ class RebuildResult:
     terms: int
 
 
-def rebuild(session: Session) -> RebuildResult:
-    """All clients' terms from scratch, in the caller's write transaction."""
+Progress = Callable[[int, int], None]  # (clients done, clients in all)
+
+
+def rebuild(session: Session, progress: Progress | None = None) -> RebuildResult:
+    """All clients' terms from scratch, in the caller's write transaction. `progress`
+    is called after each chunk; an exception raised from it cancels (rolls back)."""
     db = dbapi(session)
     db.execute("DELETE FROM client_search_terms")
     ids = [r[0] for r in db.execute("SELECT id FROM clients ORDER BY id")]
@@ -113,11 +145,13 @@ def rebuild(session: Session) -> RebuildResult:
         db.executemany("INSERT OR IGNORE INTO client_search_terms (term, client_id)"
                        " VALUES (?, ?)", rows)
         terms += len(rows)
+        if progress is not None:
+            progress(min(start + _REBUILD_CHUNK, len(ids)), len(ids))
     set_setting(session, VERSION_KEY, TERMS_VERSION)
     return RebuildResult(len(ids), terms)
 
 
-def ensure_search_terms(store: Store) -> RebuildResult | None:
+def ensure_search_terms(store: Store, progress: Progress | None = None) -> RebuildResult | None:
     """Call once after a workspace opens (or after demo data is loaded): rebuilds the
     terms when the table is empty while clients exist, or when they were made by other
     term rules. Returns what was rebuilt, or None when the terms were current."""
@@ -127,7 +161,7 @@ def ensure_search_terms(store: Store) -> RebuildResult | None:
         has_clients = s.scalar(select(Client.id).limit(1)) is not None
     if has_clients and (not has_terms or not current):
         with store.write() as s:
-            return rebuild(s)
+            return rebuild(s, progress)
     if not has_clients and not current:
         with store.write() as s:
             set_setting(s, VERSION_KEY, TERMS_VERSION)
@@ -143,5 +177,12 @@ def search_condition(text: str) -> ColumnElement[bool] | None:
     conds = []
     for forms in words:
         ranges = [and_(_TERMS.c.term >= f, _TERMS.c.term < f + _TOP) for f in forms]
-        conds.append(Client.id.in_(select(_TERMS.c.client_id).where(or_(*ranges))))
+        matching = select(_TERMS.c.client_id).where(or_(*ranges))
+        if max(len(f) for f in forms) <= _BROAD:
+            # One or two letters match a large share of all clients: then walking the
+            # name index and stopping at the first page beats fetching every match and
+            # sorting it ('+ 0' keeps SQLite from driving the query by these ids).
+            conds.append((Client.id + 0).in_(matching))
+        else:
+            conds.append(Client.id.in_(matching))
     return and_(*conds)

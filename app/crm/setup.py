@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.crm.search_index import RebuildResult, ensure_search_terms
+from app.crm.search_index import Progress, RebuildResult, ensure_search_terms
 from app.crm.segments import SEEDED_KEY, seed_default_segments
 from app.services.workspace import get_setting
 from app.workspace.store import Store
@@ -21,8 +21,9 @@ class Prepared:
     segments_added: int
 
 
-def prepare_workspace(store: Store) -> Prepared:
-    rebuilt = ensure_search_terms(store)
+def prepare_workspace(store: Store, progress: Progress | None = None) -> Prepared:
+    """`progress(done, total)` reports a search-term backfill as it goes."""
+    rebuilt = ensure_search_terms(store, progress)
     added = 0
     with store.read() as s:
         seeded = bool(get_setting(s, SEEDED_KEY))

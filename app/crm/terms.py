@@ -83,7 +83,9 @@ def email_terms(email: str) -> set[str]:
     if not email:
         return set()
     local, _, domain = email.partition("@")
-    return {t for t in (email, local, domain, *words(email)) if t}
+    # The words of the local part ('obrien' of sean.obrien@...); the domain is searched
+    # whole ('mail.ru'): its words ('com') would match half the book.
+    return {t for t in (email, local, domain, *words(local)) if t}
 
 
 # ITU country calling codes are prefix-free: these are all the one- and two-digit ones,
@@ -162,8 +164,8 @@ def query_words(text: str) -> list[tuple[str, ...]]:
         return [(_NOT_DIGIT.sub("", text),)]  # '+357 22 123456' is one number
     found: list[tuple[str, ...]] = []
     for chunk in text.split():
-        if "@" in chunk:
-            found.append((fold(chunk),))
+        if "@" in chunk or "." in chunk.strip("."):  # an email, its local part or domain
+            found.append((_fold(chunk),))
         elif _PHONE_LIKE.fullmatch(chunk) and (digits := _NOT_DIGIT.sub("", chunk)):
             found.append((digits,))
         else:

@@ -114,6 +114,18 @@ def test_logins_and_id_numbers_are_found(desk: Desk) -> None:
     assert found(desk, "ab12") == {omar}
 
 
+def test_a_login_moves_with_its_account(desk: Desk) -> None:
+    mirror(desk, client_rec("C-1", "Nadia", "Haddad", country="AE"),
+           client_rec("C-2", "Omar", "Farouk", country="EG"), account_rec(5_001_234, "C-1"))
+    nadia, omar = client_id(desk, "C-1"), client_id(desk, "C-2")
+    assert found(desk, "5001234") == {nadia}
+    mirror(desk, account_rec(5_001_234, "C-2"))  # the platform gave it to Omar
+    assert found(desk, "5001234") == {omar}
+    mirror(desk, client_rec("C-1", "Nadia", "Haddad-Saleh", country="AE"))
+    assert found(desk, "5001234") == {omar}  # a refresh of Nadia does not bring it back
+    assert found(desk, "haddad saleh") == {nadia}
+
+
 def test_terms_follow_client_edits(desk: Desk, people: dict[str, int]) -> None:
     cid = people["smith"]
     data, version, _ = get_client(desk, cid)
@@ -175,7 +187,17 @@ def test_backfill_fills_an_empty_table_once(desk: Desk, people: dict[str, int]) 
     with desk.store.write() as s:
         s.execute(text("DELETE FROM client_search_terms"))
     assert found(desk, "aleksei") == set()
-    rebuilt = search_index.ensure_search_terms(desk.store)
+
+    def cancel(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # the person closed the workspace during the backfill
+
+    with pytest.raises(KeyboardInterrupt):
+        search_index.ensure_search_terms(desk.store, cancel)
+    assert found(desk, "aleksei") == set()  # rolled back, still to be done
+    steps: list[tuple[int, int]] = []
+    rebuilt = search_index.ensure_search_terms(desk.store,
+                                               lambda d, t: steps.append((d, t)))
+    assert steps == [(len(people), len(people))]
     assert rebuilt is not None and rebuilt.clients == len(people) and rebuilt.terms > 50
     assert found(desk, "aleksei") == {people["fedorov"]}
     assert search_index.ensure_search_terms(desk.store) is None  # current: nothing to do
