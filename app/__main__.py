@@ -211,6 +211,9 @@ def _demo(folder: Path, args: argparse.Namespace) -> int:
                               admin_username="admin", admin_full_name="Demo Administrator")
     try:
         counts = fill(desk, clients=args.clients, deals=args.deals, seed=args.seed)
+        from app.crm.setup import prepare_workspace
+
+        prepare_workspace(desk.store)  # search terms and segments for the new clients
     finally:
         desk.close()
     print(f"Demo data loaded into {folder}: {counts.clients} clients, {counts.accounts} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -10,15 +11,19 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from app.crm.setup import Prepared, prepare_workspace
 from app.services.workspace import Desk, WorkspaceInfo, open_workspace, workspace_info
 from app.workspace.keys import workspace_exists
 from ui.dialogs.unlock import FirstRunDialog, UnlockDialog
 from ui.gateway_status import GatewayMonitor
 from ui.idle import IdleWatcher
 from ui.main_window import MainWindow
+from ui.messages import user_message
 from ui.sync_controller import SyncController
 from ui.theme import apply_theme
 from ui.worker import DbWorker
+
+log = logging.getLogger(__name__)
 
 
 class Controller(QObject):
@@ -92,7 +97,26 @@ class Controller(QObject):
         if app is not None:
             app.installEventFilter(self.idle)
         self.idle.start()
+        # Search terms for clients written before this version (or by the demo
+        # generator) and the default segments; seconds for 100k clients, on the worker,
+        # behind the first page loads.
+        store = self.desk.store
+        self.worker.submit(lambda: prepare_workspace(store), self._prepared, self._failed_quietly)
         self.unlocked.emit()
+
+    def _prepared(self, result: Prepared) -> None:
+        if self.window is not None and (result.search_terms is not None
+                                        or result.segments_added):
+            names = [name for name, _factory in self.window.factories]
+            page = self.window.pages.get(names.index("Clients"))  # if shown already
+            refresh = getattr(page, "refresh", None)
+            if callable(refresh):
+                refresh()
+
+    def _failed_quietly(self, exc: BaseException) -> None:
+        log.warning("preparing the workspace failed: %s", type(exc).__name__)
+        if self.window is not None:
+            self.window.statusBar().showMessage(user_message(exc), 15000)
 
     def lock(self) -> None:
         """Close the window and the store; the key leaves memory with the engine."""

@@ -74,6 +74,16 @@ def test_main_window_shows_every_part(qtbot, controller: Controller) -> None:
             else:  # Accounting and Sync are empty in the demo: a clear empty state
                 assert target.stack.currentWidget() is target.empty, name
                 assert len(target.empty.text()) > 20
+    from sqlalchemy import func, select
+
+    from app.models.crm import ClientSearchTerm
+
+    def indexed() -> int:  # the demo's clients become searchable after unlock
+        assert controller.desk is not None
+        with controller.desk.store.read() as s:
+            return s.scalar(select(func.count()).select_from(ClientSearchTerm)) or 0
+
+    qtbot.waitUntil(lambda: indexed() > 400, timeout=15000)
     dash = window.part("Dashboard")
     qtbot.waitUntil(lambda: dash.figures is not None, timeout=10000)
     assert dash.figures.clients == 400
