@@ -91,7 +91,7 @@ def check_transition(s: Session, client: Client, new: ClientStatus, reason: str 
         raise ValidationFailed(why, "status")
 
 
-def apply_status(s: Session, actor: Actor | None, client: Client, new: ClientStatus,
+def apply_status(s: Session, actor: Actor, client: Client, new: ClientStatus,
                  reason: str = "", *, action: str = "client.status") -> None:
     """Move a client (checked first) inside the caller's transaction: audit entry and,
     for a platform client, the profile for the gateway."""
@@ -106,8 +106,7 @@ def apply_status(s: Session, actor: Actor | None, client: Client, new: ClientSta
     before: dict[str, object] = {"status": old_status}
     if client.closed_reason != old_reason:
         before["closed_reason"] = old_reason
-    if actor is not None:
-        queue_client_changes(s, actor, client, before)
+    queue_client_changes(s, actor, client, before)
     audit.record(s, actor, action, "client", client.id,
                  before={k: getattr(v, "value", v) for k, v in before.items()},
                  after={"status": new.value, "reason": reason.strip()})

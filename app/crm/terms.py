@@ -18,7 +18,7 @@ from app.text import fold
 
 # Stored terms were made by this version of the rules; a workspace whose terms were
 # made by another is rebuilt when it opens (see app.crm.search_index).
-TERMS_VERSION = "1"
+TERMS_VERSION = "2"
 MAX_TERM = 120
 _NOT_WORD = re.compile(r"[\W_]+")
 _NOT_DIGIT = re.compile(r"\D+")
@@ -83,9 +83,10 @@ def email_terms(email: str) -> set[str]:
     if not email:
         return set()
     local, _, domain = email.partition("@")
-    # The words of the local part ('obrien' of sean.obrien@...); the domain is searched
-    # whole ('mail.ru'): its words ('com') would match half the book.
-    return {t for t in (email, local, domain, *words(local)) if t}
+    # The address itself also finds its start ('sean.obrien', 'sean'); the later words
+    # of the local part ('obrien') need their own terms. The domain is searched whole
+    # ('mail.ru'): its words ('com') would match half the book.
+    return {t for t in (email, domain, *words(local)[1:]) if t}
 
 
 # ITU country calling codes are prefix-free: these are all the one- and two-digit ones,

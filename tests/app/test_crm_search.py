@@ -164,7 +164,7 @@ def test_terms_of_one_client() -> None:
     terms = client_terms(names=["Алексей", "Фёдоров"], emails=["A.Fedorov@Mail.ru"],
                          phones=["+79123456789"], logins=[5001], documents=["AB 12-34"])
     assert {"алексеи", "aleksey", "aleksei", "федоров", "fedorov"} <= terms
-    assert {"a.fedorov@mail.ru", "a.fedorov", "mail.ru", "fedorov"} <= terms
+    assert {"a.fedorov@mail.ru", "mail.ru", "fedorov"} <= terms
     assert {"79123456789", "9123456789", "09123456789", "5001", "ab1234", "1234"} <= terms
     # the country code is known from the number itself (ITU codes are prefix-free)
     assert phone_terms("+35722123456") == {"35722123456", "22123456", "022123456"}
