@@ -18,7 +18,7 @@ from app.text import fold
 
 # Stored terms were made by this version of the rules; a workspace whose terms were
 # made by another is rebuilt when it opens (see app.crm.search_index).
-TERMS_VERSION = "2"
+TERMS_VERSION = "3"
 MAX_TERM = 120
 _NOT_WORD = re.compile(r"[\W_]+")
 _NOT_DIGIT = re.compile(r"\D+")

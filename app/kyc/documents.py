@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.countries import check_country
+from app.crm.search_index import refresh_clients
 from app.errors import NotFound, ValidationFailed, WorkspaceDamaged
 from app.kyc import files, pdf, records
 from app.kyc.cases import load, require_one_of, require_undecided, summary
@@ -144,6 +145,8 @@ def attach_document(desk: Desk, case_id: int, path: Path | str, *, requirement: 
         s.add(doc)
         s.flush()
         s.add(DocumentContent(document_id=doc.id, data=data))
+        if doc.number:  # the client is found by the number from now on
+            refresh_clients(s, [client.id])
         if case.status is KycStatus.OPEN and not summary(s, case, client, today).missing:
             case.status = KycStatus.IN_REVIEW  # everything asked for is in: review it
         audit.record(s, desk.actor, "kyc_document.attach", "kyc_document", doc.id,

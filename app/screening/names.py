@@ -95,6 +95,8 @@ def latin(text: str) -> str:
     text = _HANGUL.sub(lambda m: " " + _romanise_hangul(m.group()) + " ", text)
     # Chinese comes out as 'ZhangWeiMing': one word per syllable, as lists write it.
     ascii_text = _SYLLABLE.sub(" ", anyascii(text))
+    # The soft and hard signs come out as apostrophes: Добровольский is one word.
+    ascii_text = ascii_text.replace("'", "")
     return " ".join(_NOT_LETTER.sub(" ", ascii_text.lower()).split())
 
 

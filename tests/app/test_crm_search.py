@@ -40,6 +40,7 @@ PEOPLE = {
                          email="sean.obrien@example.ie"),
     "smith": ClientData(first_name="John", last_name="Smith", country="GB",
                         email="john@smith.co.uk"),
+    "dobrovolsky": ClientData(first_name="Игорь", last_name="Добровольский", country="RU"),
 }
 
 
@@ -70,6 +71,9 @@ def found(desk: Desk, query: str) -> set[int]:
     ("mohammed", "mansouri"), ("muhammad", "mansouri"),
     ("obrien", "obrien"), ("o'brien", "obrien"), ("sean o'brien", "obrien"),
     ("SEAN", "obrien"),
+    # the soft sign is no word break; -ский is written -sky, -skiy or -ski
+    ("dobrovolsky", "dobrovolsky"), ("dobrovolskiy", "dobrovolsky"),
+    ("dobrovolski", "dobrovolsky"), ("добровольский", "dobrovolsky"),
     # prefixes and several words (every word must match)
     ("papad", "papadopoulos"), ("aleksei fed", "fedorov"), ("smi jo", "smith"),
     # emails: whole, local part, domain

@@ -226,3 +226,15 @@ def test_who_may_handle_scans(desk: Desk, tmp_path: Path) -> None:
         attach(finance, case_id, tmp_path, "identity", "passport")
     with desk.store.read() as s:
         assert s.scalar(select(func.count()).select_from(DocumentContent)) == 1
+
+
+def test_an_attached_identity_number_finds_the_client(desk: Desk, tmp_path: Path) -> None:
+    from app.crm.filters import ClientFilter, client_listing
+
+    cid = person(desk, "Numbered")
+    case_id = cases.open_case(desk, cid)
+    attach(desk, case_id, tmp_path, "identity", "passport", number="XK 778-120")
+    listing = client_listing(desk, ClientFilter())
+    with desk.store.read() as s:
+        assert [listing.row_key(r) for r in listing.page(s, "xk778120", None, False, 0, 10)] \
+            == [cid]
