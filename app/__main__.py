@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     list_import.add_argument("files", nargs="+", type=Path, metavar="FILE")
     rescreen = screening_sub.add_parser(
         "rescreen", help="screen all clients again (continues an unfinished screening)")
+    clients = sub.add_parser("clients", help="client lifecycle jobs")
+    clients_sub = clients.add_subparsers(dest="clients_command", required=True)
+    dormancy = clients_sub.add_parser(
+        "dormancy", help="move inactive clients to dormant and active ones back (run daily)")
     kyc = sub.add_parser("kyc", help="KYC queues and the document expiry sweep")
     kyc_sub = kyc.add_subparsers(dest="kyc_command", required=True)
     kyc_due = kyc_sub.add_parser("due", help="periodic reviews due and documents expiring")
@@ -86,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="start the built-in sandbox gateway and use it")
     gui.add_argument("--sandbox-data", type=Path, help="where the sandbox keeps its data")
     for cmd in (init, demo, gui, passwd, audit, verify, settings, gateway, sync, screening,
-                list_import, rescreen, kyc, kyc_due, kyc_sweep):
+                list_import, rescreen, kyc, kyc_due, kyc_sweep, clients, dormancy):
         cmd.add_argument("--workspace", type=Path, default=argparse.SUPPRESS)
     return p
 
@@ -181,6 +185,8 @@ def run(argv: list[str]) -> int:
         return _screening(folder, args)
     if command == "kyc":
         return _kyc(folder, args)
+    if command == "clients":
+        return _dormancy(folder)
     if command == "audit":
         from app.audit import verify
         from app.roles import Permission, require
@@ -246,6 +252,21 @@ def _screening(folder: Path, args: argparse.Namespace) -> int:
     t = result.tally
     print(f"Screened {t.clients} clients: {t.hits} hits at or above the threshold, "
           f"{t.new} new and {t.reopened} reopened to review.")
+    return 0
+
+
+def _dormancy(folder: Path) -> int:
+    from app.crm.dormancy import sweep
+
+    desk = _open(folder)
+    try:
+        result = sweep(desk)
+    finally:
+        desk.close()
+    print(f"Checked {result.checked} clients (no activity since {result.cutoff:%Y-%m-%d}): "
+          f"{len(result.dormant)} now dormant, {len(result.reactivated)} active again.")
+    for cid, why in result.held:
+        print(f"  client #{cid} not moved: {why}")
     return 0
 
 

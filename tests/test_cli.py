@@ -74,3 +74,6 @@ def test_screening_and_kyc_commands(tmp_path: Path) -> None:
     assert "document(s) marked expired." in r.stdout
     r = _run("kyc", "sweep", "--workspace", ws, env=pw)
     assert r.stdout.strip().endswith("0 document(s) marked expired.")  # nothing twice
+    r = _run("clients", "dormancy", "--workspace", ws, env=pw)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("Checked ") and "now dormant" in r.stdout
