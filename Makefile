@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DEMO_WORKSPACE ?= .desk-workspace
 DEMO_PASSWORD ?= demo-password
+# Fictional sample lists in the official formats, imported into the demo desk.
+SANCTIONS := resources/sanctions
 
 .PHONY: run test lint bench contract sandbox python-check system-deps-run system-deps-test clean
 
@@ -29,9 +31,16 @@ system-deps-test:
 
 # The desk starts empty and fills from the built-in sandbox gateway as it syncs.
 run: system-deps-run $(INSTALLED)
-	@test -f $(DEMO_WORKSPACE)/backdesk.db || \
+	@test -f $(DEMO_WORKSPACE)/backdesk.db || { \
 	  BACKDESK_PASSWORD=$(DEMO_PASSWORD) $(BIN)/backdesk --workspace $(DEMO_WORKSPACE) \
-	    init --broker "Sandbox Markets Ltd" --admin admin --admin-name "Ada Admin"
+	    init --broker "Sandbox Markets Ltd" --admin admin --admin-name "Ada Admin" && \
+	  for list in "ofac $(SANCTIONS)/ofac/sdn.csv $(SANCTIONS)/ofac/alt.csv $(SANCTIONS)/ofac/add.csv" \
+	              "un $(SANCTIONS)/un-consolidated.xml" "eu $(SANCTIONS)/eu-financial-sanctions.xml" \
+	              "opensanctions $(SANCTIONS)/opensanctions-targets.simple.csv"; do \
+	    set -- $$list; source=$$1; shift; \
+	    BACKDESK_PASSWORD=$(DEMO_PASSWORD) $(BIN)/backdesk screening import \
+	      --workspace $(DEMO_WORKSPACE) --source $$source "$$@" || exit 1; \
+	  done; }
 	@echo "Desk workspace: $(DEMO_WORKSPACE)   password: $(DEMO_PASSWORD)"
 	@echo "Gateway: the built-in sandbox broker (data in .sandbox/, users admin, finance, ... password 'sandbox')"
 	$(BIN)/backdesk --workspace $(DEMO_WORKSPACE) gui --sandbox --sandbox-data .sandbox
@@ -49,6 +58,8 @@ bench: $(INSTALLED)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 	$(BIN)/python bench/gateway.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/sync.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/screening.py
 
 # Rewrite sync/contract/openapi.json after changing the gateway API.
 contract: $(INSTALLED)

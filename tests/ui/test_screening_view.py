@@ -102,3 +102,23 @@ def test_a_cancelled_screening_continues_later(qtbot: QtBot, desk: Desk,
     qtbot.waitUntil(lambda: page.operation is None and "Screened" in page.message.text(),
                     timeout=60000)
     assert not screening.rescreen_needed(desk)
+
+
+def test_clients_waiting_for_a_screening_are_counted(qtbot: QtBot, desk: Desk,
+                                                     worker: DbWorker) -> None:
+    from app.services import screening
+
+    create_client(desk, person("Sergey", "Ivanov", "RU"))  # no list yet: not screened
+    create_client(desk, person("Maria", "Lopez", "ES"))
+    screening.import_list(desk, "ofac", [OFAC / "sdn.csv", OFAC / "alt.csv", OFAC / "add.csv"])
+    assert screening.unscreened_clients(desk) == 2
+    page = ScreeningPage(desk, worker)
+    qtbot.addWidget(page)
+    page.refresh()
+    qtbot.waitUntil(lambda: "2 client(s) have not been screened" in page.message.text(),
+                    timeout=10000)
+    page.start_rescreen("manual")
+    qtbot.waitUntil(lambda: page.operation is None and "Screened 2" in page.message.text(),
+                    timeout=60000)
+    assert screening.unscreened_clients(desk) == 0
+    qtbot.waitUntil(lambda: page.hit_table.rowCount() == 1, timeout=10000)

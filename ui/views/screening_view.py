@@ -94,6 +94,7 @@ class ScreeningPage(QWidget):
         self.can_review = desk.actor.can(Permission.REVIEW_SCREENING)
         self.can_import = desk.actor.can(Permission.IMPORT_LISTS)
         self.hits: list[HitView] = []
+        self.unscreened = 0
         self.operation: Operation | None = None
 
         title = QLabel("Sanctions and PEP screening")
@@ -173,13 +174,14 @@ class ScreeningPage(QWidget):
 
     def refresh(self) -> None:
         desk = self.desk
-        self.worker.submit(lambda: screening.lists(desk), self._show_lists, self._error,
-                           owner=self)
+        self.worker.submit(lambda: (screening.lists(desk), screening.unscreened_clients(desk)),
+                           self._show_lists, self._error, owner=self)
         if self.can_review:
             self.worker.submit(lambda: screening.open_hits(desk), self._show_hits,
                                self._error, owner=self)
 
-    def _show_lists(self, versions: list[ListVersion]) -> None:
+    def _show_lists(self, result: tuple[list[ListVersion], int]) -> None:
+        versions, self.unscreened = result
         self.list_table.setRowCount(len(versions))
         for r, v in enumerate(versions):
             published = (f"{v.published:%Y-%m-%d}" if v.published else
@@ -192,6 +194,10 @@ class ScreeningPage(QWidget):
         if not versions:
             self._say("No lists imported yet. Import the official OFAC, UN, EU or "
                       "OpenSanctions files to screen clients.")
+        elif self.unscreened and self.operation is None:
+            self._say(f"{self.unscreened:,} client(s) have not been screened against the "
+                      "lists in use yet (new from the platform or an import). Press “Screen "
+                      "all clients”.")
 
     def _show_hits(self, hits: list[HitView]) -> None:
         self.hits = hits

@@ -8,10 +8,12 @@
 - screen_client_in(s, actor, client, trigger): screen one client inside the caller's
   write transaction (onboarding, change of name); screen_client(desk, client_id).
 - review_hit(desk, hit_id, true_match, reason), lift_freeze(desk, client_id, reason).
-- open_hits(desk), hits_for_client(desk, client_id), lists(desk): what screens show.
+- open_hits(desk), hits_for_client(desk, client_id), lists(desk): what screens show;
+  unscreened_clients(desk): how many clients wait for a screening against the lists.
 """
 
 from app.services.screening.clients import TRIGGERS, screen_client, screen_client_in
+from app.services.screening.due import unscreened_clients
 from app.services.screening.hits import Tally
 from app.services.screening.importing import import_list
 from app.services.screening.rescreen import RunResult, rescreen_all, rescreen_needed
@@ -20,4 +22,5 @@ from app.services.screening.views import HitView, ListVersion, hits_for_client, 
 
 __all__ = ["TRIGGERS", "HitView", "ListVersion", "RunResult", "Tally", "hits_for_client",
            "import_list", "lift_freeze", "lists", "open_hits", "rescreen_all",
-           "rescreen_needed", "review_hit", "screen_client", "screen_client_in"]
+           "rescreen_needed", "review_hit", "screen_client", "screen_client_in",
+           "unscreened_clients"]
