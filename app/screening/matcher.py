@@ -12,9 +12,10 @@ lower the score, and each adjustment is stated.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from rapidfuzz.distance import Levenshtein
@@ -24,6 +25,9 @@ from app.screening.names import NameForm, name_form, skeleton, spoken
 THRESHOLD = 85          # default score (0–100) from which a result is a hit to review
 TOKEN_MIN = 0.75        # token similarity below this is no match for that token
 ONE_TOKEN_CAP = 0.60    # two-word names sharing only one word
+JOIN_FLOOR, JOIN_CEILING = 0.25, 0.95  # when joined words are worth trying
+MAX_BONUS = 5           # what a matching date of birth and country can add at most
+MEMO_SIZE = 200_000     # names remembered per screener (then forgotten all at once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,7 @@ def _same_given_name(sa: str, sb: str) -> bool:
     return bool(groups.get(sa, frozenset()) & groups.get(sb, frozenset()))
 
 
+@lru_cache(maxsize=1 << 20)  # the same pairs of common words come back all the time
 def _token_similarity(a: str, b: str, by_consonants: bool) -> float:
     """Edit similarity of the tokens as written and as spoken; Jaro-Winkler was tried
     and dropped: its prefix bonus made 'Lukin' match 'Lukashenko'."""
@@ -102,18 +107,21 @@ def name_score(q: NameForm, e: NameForm) -> tuple[float, list[tuple[str, str, fl
     """0..1, and the token pairs that produced it. Names written as one word on one
     side and two on the other (Weiming, Wei Ming; Benali, Ben Ali) are tried joined."""
     best = _token_score(q, e)
-    for joined_q in _joinings(q):
+    if not JOIN_FLOOR <= best[0] < JOIN_CEILING:
+        return best  # nothing near enough to rescue, or too good to improve on much
+    # Joining two words only helps the side that has more of them.
+    for joined_q in _joinings(q, pairs=len(q.tokens) > len(e.tokens)):
         best = max(best, _token_score(joined_q, e), key=lambda r: r[0])
-    for joined_e in _joinings(e):
+    for joined_e in _joinings(e, pairs=len(e.tokens) > len(q.tokens)):
         best = max(best, _token_score(q, joined_e), key=lambda r: r[0])
     return best
 
 
-def _joinings(form: NameForm) -> list[NameForm]:
+def _joinings(form: NameForm, *, pairs: bool) -> list[NameForm]:
     t = form.tokens
-    return [NameForm(form.text, (*t[:i], t[i] + t[i + 1], *t[i + 2:]), form.abjad)
-            for i in range(len(t) - 1)] + [NameForm(form.text, g, form.abjad)
-                                            for g in form.glued]
+    joined = [NameForm(form.text, (*t[:i], t[i] + t[i + 1], *t[i + 2:]), form.abjad)
+              for i in range(len(t) - 1)] if pairs else []
+    return joined + [NameForm(form.text, g, form.abjad) for g in form.glued]
 
 
 def _token_score(q: NameForm, e: NameForm) -> tuple[float, list[tuple[str, str, float]]]:
@@ -168,12 +176,28 @@ def _dates_agree(ours: str, theirs: str) -> bool | None:
     return abs(int(ours[:4]) - int(theirs[:4])) <= 1
 
 
-def score(subject: Subject, entry: Entry) -> Hit:
-    best, best_name, best_pairs = 0.0, "", []
-    for form in entry.names:
-        value, pairs = name_score(subject.name, form)
+Pairs = list[tuple[str, str, float]]
+
+
+def best_name(q: NameForm, entry: Entry, forms: Iterable[int] | None = None,
+              ) -> tuple[float, str, Pairs]:
+    """The entry's name (of `forms`, or all) closest to `q`: score, text, word pairs."""
+    best, best_text, best_pairs = 0.0, "", []
+    for form in (entry.names if forms is None else (entry.names[m] for m in sorted(forms))):
+        value, pairs = name_score(q, form)
         if value > best:
-            best, best_name, best_pairs = value, form.text, pairs
+            best, best_text, best_pairs = value, form.text, pairs
+    return best, best_text, best_pairs
+
+
+def score(subject: Subject, entry: Entry, forms: Iterable[int] | None = None) -> Hit:
+    """`forms`: which of the entry's names to compare (all when None)."""
+    return adjusted(subject, entry, *best_name(subject.name, entry, forms))
+
+
+def adjusted(subject: Subject, entry: Entry, best: float, best_name: str,
+             best_pairs: Pairs) -> Hit:
+    """The name's score raised or lowered by date of birth, country and kind."""
     reasons = [", ".join(f"{a}≈{b}" if a != b else a for a, b, _ in best_pairs)]
     if best_name != entry.names[0].text:
         reasons.append(f"alias of {entry.names[0].text}")
@@ -207,6 +231,7 @@ class Screener:
         self.entries = list(entries)
         self.index: dict[str, set[tuple[int, int]]] = {}
         self.sizes: dict[tuple[int, int], int] = {}
+        self.memo: dict[tuple[object, ...], list[tuple[int, float, str, Pairs]]] = {}
         for n, entry in enumerate(self.entries):
             for m, form in enumerate(entry.names):
                 self.sizes[n, m] = len(form.tokens)
@@ -214,25 +239,42 @@ class Screener:
                     for key in _keys(token):
                         self.index.setdefault(key, set()).add((n, m))
 
-    def candidates(self, subject: Subject) -> set[int]:
-        hits: dict[tuple[int, int], int] = {}
+    def candidates(self, subject: Subject) -> dict[int, set[int]]:
+        """Entries worth scoring, each with the names (primary, aliases) that are."""
+        hits: Counter[tuple[int, int]] = Counter()
         tokens = subject.name.tokens
+        empty: set[tuple[int, int]] = set()
         for token in tokens:
-            seen: set[tuple[int, int]] = set()
-            for key in _keys(token):
-                seen |= self.index.get(key, set())
-            for found in seen:
-                hits[found] = hits.get(found, 0) + 1
+            hits.update(empty.union(*(self.index.get(k, empty) for k in _keys(token))))
         for glued in subject.name.glued:  # 'Abu Bakr' screened, 'Abubakr' listed
             for token in set(glued) - set(tokens):
-                for found in set().union(*(self.index.get(k, set()) for k in
-                                           _keys(token))):
-                    hits[found] = hits.get(found, 0) + 1
-        return {n for (n, m), count in hits.items()
-                if count >= min(2, len(tokens), self.sizes[n, m])}
+                hits.update(empty.union(*(self.index.get(k, empty) for k in _keys(token))))
+        chosen: dict[int, set[int]] = {}
+        for (n, m), count in hits.items():
+            if count >= min(2, len(tokens), self.sizes[n, m]):
+                chosen.setdefault(n, set()).add(m)
+        return chosen
+
+    def named(self, name: NameForm, threshold: int) -> list[tuple[int, float, str, Pairs]]:
+        """Entries whose names could reach `threshold` with `name`; remembered, since
+        many clients share a name and only dates of birth and countries differ."""
+        key = (name.tokens, name.abjad, name.glued, threshold)
+        found = self.memo.get(key)
+        if found is None:
+            subject = Subject(name)
+            found = []
+            for n, forms in self.candidates(subject).items():
+                value, text, pairs = best_name(name, self.entries[n], forms)
+                if value * 100 + MAX_BONUS >= threshold:
+                    found.append((n, value, text, pairs))
+            if len(self.memo) >= MEMO_SIZE:
+                self.memo.clear()
+            self.memo[key] = found
+        return found
 
     def screen(self, subject: Subject, threshold: int = THRESHOLD) -> list[Hit]:
-        found = [score(subject, self.entries[n]) for n in self.candidates(subject)]
+        found = [adjusted(subject, self.entries[n], value, text, pairs)
+                 for n, value, text, pairs in self.named(subject.name, threshold)]
         return sorted((h for h in found if h.score >= threshold),
                       key=lambda h: (-h.score, h.entry.entry_id))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -109,6 +110,7 @@ _HABITS = [(re.compile(p), r) for p, r in (
     (r"z", "s"), (r"eo", "o"), (r"eu", "u"), (r"dh", "d"), (r"th", "t"), (r"(.)\1+", r"\1"))]
 
 
+@lru_cache(maxsize=1 << 18)
 def spoken(token: str) -> str:
     """'chodorkowski' and 'khodorkovsky' both give 'hodorkovski'."""
     for pattern, replacement in _HABITS:
@@ -116,6 +118,7 @@ def spoken(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=1 << 18)
 def skeleton(token: str) -> str:
     """Consonants only, doubles collapsed: 'muhammad' and 'mhmd' both give 'mhmd'."""
     return _DOUBLES.sub(r"\1", _VOWELS.sub("", token)) or token

@@ -115,10 +115,11 @@ def test_clients_waiting_for_a_screening_are_counted(qtbot: QtBot, desk: Desk,
     page = ScreeningPage(desk, worker)
     qtbot.addWidget(page)
     page.refresh()
-    qtbot.waitUntil(lambda: "2 client(s) have not been screened" in page.message.text(),
-                    timeout=10000)
+    qtbot.waitUntil(lambda: "2 client(s) have not been screened" in page.notice.text()
+                    and not page.notice.isHidden(), timeout=10000)
     page.start_rescreen("manual")
     qtbot.waitUntil(lambda: page.operation is None and "Screened 2" in page.message.text(),
                     timeout=60000)
     assert screening.unscreened_clients(desk) == 0
-    qtbot.waitUntil(lambda: page.hit_table.rowCount() == 1, timeout=10000)
+    qtbot.waitUntil(lambda: page.hit_table.rowCount() == 1 and page.notice.isHidden(),
+                    timeout=10000)

@@ -119,6 +119,9 @@ class ScreeningPage(QWidget):
         self.message = QLabel()
         self.message.setObjectName("pageMessage")
         self.message.setWordWrap(True)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.hide()
 
         self.list_table = _table(LIST_COLUMNS)
         self.list_table.setMaximumHeight(150)
@@ -163,6 +166,7 @@ class ScreeningPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.message)
+        layout.addWidget(self.notice)
         layout.addWidget(QLabel("List versions"))
         layout.addWidget(self.list_table)
         layout.addWidget(splitter, 1)
@@ -194,10 +198,10 @@ class ScreeningPage(QWidget):
         if not versions:
             self._say("No lists imported yet. Import the official OFAC, UN, EU or "
                       "OpenSanctions files to screen clients.")
-        elif self.unscreened and self.operation is None:
-            self._say(f"{self.unscreened:,} client(s) have not been screened against the "
-                      "lists in use yet (new from the platform or an import). Press “Screen "
-                      "all clients”.")
+        self.notice.setVisible(bool(versions) and self.unscreened > 0)
+        self.notice.setText(f"{self.unscreened:,} client(s) have not been screened against "
+                            "the lists in use yet (new from the platform or an import). "
+                            "Press “Screen all clients”.")
 
     def _show_hits(self, hits: list[HitView]) -> None:
         self.hits = hits
