@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -21,18 +19,8 @@ from app.kyc.periodic import ExpiringDocument, ReviewDue
 from app.roles import Permission
 from app.services.workspace import Desk
 from ui.messages import user_message
+from ui.widgets.tables import read_only_table
 from ui.worker import DbWorker
-
-
-def _table(columns: tuple[str, ...]) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setHorizontalHeaderLabels(list(columns))
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 def _when(days: int, past: str, future: str) -> str:
@@ -63,9 +51,9 @@ class KycQueues(QWidget):
         top.addStretch(1)
         top.addWidget(self.sweep_button)
         self.review_title = QLabel("Periodic reviews due")
-        self.review_table = _table(("Client", "Risk", "Review due", "When"))
+        self.review_table = read_only_table(("Client", "Risk", "Review due", "When"))
         self.expiry_title = QLabel("Documents expiring")
-        self.expiry_table = _table(("Client", "Document", "Expires", "When"))
+        self.expiry_table = read_only_table(("Client", "Document", "Expires", "When"))
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.review_table.cellDoubleClicked.connect(

@@ -9,21 +9,18 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -35,6 +32,7 @@ from app.services.screening import HitView, ListVersion
 from app.services.workspace import Desk
 from ui.messages import user_message
 from ui.operation import Cancelled, Operation, Progress
+from ui.widgets.tables import read_only_table
 from ui.worker import DbWorker
 
 SOURCES = (("ofac", "OFAC SDN (sdn.csv, alt.csv, add.csv)"),
@@ -123,9 +121,9 @@ class ScreeningPage(QWidget):
         self.notice.setWordWrap(True)
         self.notice.hide()
 
-        self.list_table = _table(LIST_COLUMNS)
+        self.list_table = read_only_table(LIST_COLUMNS)
         self.list_table.setMaximumHeight(150)
-        self.hit_table = _table(HIT_COLUMNS)
+        self.hit_table = read_only_table(HIT_COLUMNS)
         self.hit_table.itemSelectionChanged.connect(self._hit_selected)
         self.queue_title = QLabel("Hits to review")
         self.queue_title.setObjectName("sectionTitle")
@@ -366,16 +364,3 @@ class ScreeningPage(QWidget):
     def _error(self, error: BaseException) -> None:
         self._enable_decision(self.current_hit() is not None)
         self._say(user_message(error), error=True)
-
-
-def _table(columns: tuple[str, ...]) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setHorizontalHeaderLabels(list(columns))
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().setVisible(False)
-    table.setAlternatingRowColors(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table

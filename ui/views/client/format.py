@@ -6,9 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from app.models.crm import ClientStatus
 from app.money import exponent
@@ -47,38 +45,3 @@ def money(amount: Decimal | None, currency: str) -> str:
     except Exception:  # an unknown code from the platform still shows its amount
         places = 2
     return f"{amount:,.{places}f} {currency}"
-
-
-def read_only_table(columns: tuple[str, ...]) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setHorizontalHeaderLabels(list(columns))
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(24)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
-    return table
-
-
-def fill_table(table: QTableWidget, rows: list[tuple[str, ...]], *,
-               right: tuple[int, ...] = (), attention: set[int] | None = None) -> None:
-    """Replace the table's rows; `right` columns align right (amounts), `attention`
-    rows show in red (overdue, rejected)."""
-    table.setRowCount(len(rows))
-    for r, values in enumerate(rows):
-        for c, text in enumerate(values):
-            item = QTableWidgetItem(text)
-            if c in right:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if attention and r in attention:
-                item.setForeground(ATTENTION)
-            table.setItem(r, c, item)
-    table.resizeColumnsToContents()
-    header = table.horizontalHeader()
-    header.setStretchLastSection(False)  # sizing to contents ended the stretch: renew it
-    header.setStretchLastSection(True)

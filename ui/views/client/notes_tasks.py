@@ -22,7 +22,8 @@ from app.crm.tasks import TaskRow, complete_task, create_task, reopen_task
 from app.services.outbox import add_note
 from app.services.workspace import Desk
 from ui.messages import user_message
-from ui.views.client.format import ERROR_STYLE, day, fill_table, read_only_table, when
+from ui.views.client.format import ERROR_STYLE, day, when
+from ui.widgets.tables import fill_table, read_only_table
 from ui.worker import DbWorker
 
 

@@ -15,7 +15,8 @@ from app.crm.client_page import (
 from app.models.kyc import DocumentStatus
 from app.services.workspace import Desk
 from ui.messages import user_message
-from ui.views.client.format import ERROR_STYLE, day, fill_table, label, money, read_only_table, when
+from ui.views.client.format import ERROR_STYLE, day, label, money, when
+from ui.widgets.tables import fill_table, read_only_table
 from ui.worker import DbWorker
 
 ACCOUNT_COLUMNS = ("Login", "Platform", "Group", "Status", "Leverage", "Balance", "Credit",

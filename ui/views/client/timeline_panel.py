@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from app.crm.timeline import TimelineEvent, client_timeline
 from app.services.workspace import Desk
 from ui.messages import user_message
-from ui.views.client.format import ERROR_STYLE, fill_table, read_only_table, when
+from ui.views.client.format import ERROR_STYLE, when
+from ui.widgets.tables import fill_table, read_only_table
 from ui.worker import DbWorker
 
 PAGE = 50
