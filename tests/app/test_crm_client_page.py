@@ -42,6 +42,9 @@ from tests.app.test_crm_support import (
 TODAY = date.today()
 
 
+TRADING_DAY = (NOW_MS - 2 * DAY_MS) // DAY_MS * DAY_MS + 10 * 3_600_000
+
+
 @pytest.fixture
 def trader(desk: Desk) -> int:
     mirror(desk,
@@ -51,8 +54,10 @@ def trader(desk: Desk) -> int:
            payment_rec("C-1", 5001, "1000.00", created_ms=NOW_MS - 30 * DAY_MS),
            payment_rec("C-1", 5001, "250.00", direction="withdrawal", status="rejected",
                        created_ms=NOW_MS - 3 * DAY_MS),
-           deal_rec(1, 5001, NOW_MS - 2 * DAY_MS, volume="0.50"),
-           deal_rec(2, 5001, NOW_MS - 2 * DAY_MS + 3_600_000, volume="0.50", action="SELL",
+           # Two trades at 10:00 and 11:00 UTC of one day: the timeline sums trades per
+           # day, so they must not straddle midnight whatever time the test runs.
+           deal_rec(1, 5001, TRADING_DAY, volume="0.50"),
+           deal_rec(2, 5001, TRADING_DAY + 3_600_000, volume="0.50", action="SELL",
                     entry="OUT", profit="12.40"),
            deal_rec(3, 5001, NOW_MS - 29 * DAY_MS, action="BALANCE", entry="NONE",
                     volume="0.00", profit="1000.00", comment="Deposit PR-1"),
