@@ -12,8 +12,7 @@ lower the score, and each adjustment is stated.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -27,7 +26,6 @@ TOKEN_MIN = 0.75        # token similarity below this is no match for that token
 ONE_TOKEN_CAP = 0.60    # two-word names sharing only one word
 JOIN_FLOOR, JOIN_CEILING = 0.25, 0.95  # when joined words are worth trying
 MAX_BONUS = 5           # what a matching date of birth and country can add at most
-MEMO_SIZE = 200_000     # names remembered per screener (then forgotten all at once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,18 +108,26 @@ def name_score(q: NameForm, e: NameForm) -> tuple[float, list[tuple[str, str, fl
     if not JOIN_FLOOR <= best[0] < JOIN_CEILING:
         return best  # nothing near enough to rescue, or too good to improve on much
     # Joining two words only helps the side that has more of them.
-    for joined_q in _joinings(q, pairs=len(q.tokens) > len(e.tokens)):
+    for joined_q in joinings(q, pairs=len(q.tokens) > len(e.tokens)):
         best = max(best, _token_score(joined_q, e), key=lambda r: r[0])
-    for joined_e in _joinings(e, pairs=len(e.tokens) > len(q.tokens)):
+    for joined_e in joinings(e, pairs=len(e.tokens) > len(q.tokens)):
         best = max(best, _token_score(q, joined_e), key=lambda r: r[0])
     return best
 
 
-def _joinings(form: NameForm, *, pairs: bool) -> list[NameForm]:
+def joinings(form: NameForm, *, pairs: bool) -> list[NameForm]:
+    return (joined_pairs(form) if pairs else []) + glued_forms(form)
+
+
+def joined_pairs(form: NameForm) -> list[NameForm]:
+    """The name with two neighbouring words written as one, each way it can be."""
     t = form.tokens
-    joined = [NameForm(form.text, (*t[:i], t[i] + t[i + 1], *t[i + 2:]), form.abjad)
-              for i in range(len(t) - 1)] if pairs else []
-    return joined + [NameForm(form.text, g, form.abjad) for g in form.glued]
+    return [NameForm(form.text, (*t[:i], t[i] + t[i + 1], *t[i + 2:]), form.abjad)
+            for i in range(len(t) - 1)]
+
+
+def glued_forms(form: NameForm) -> list[NameForm]:
+    return [NameForm(form.text, g, form.abjad) for g in form.glued]
 
 
 def _token_score(q: NameForm, e: NameForm) -> tuple[float, list[tuple[str, str, float]]]:
@@ -221,72 +227,3 @@ def adjusted(subject: Subject, entry: Entry, best: float, best_name: str,
         points -= 20
         reasons.append(f"listed as {'an entity' if entry.kind == 'entity' else 'a person'}")
     return Hit(entry, max(0, min(100, round(points))), best_name, reasons)
-
-
-class Screener:
-    """Entries indexed by token prefixes and suffixes, so a name is scored only
-    against entries sharing parts of at least two of its words."""
-
-    def __init__(self, entries: Sequence[Entry]) -> None:
-        self.entries = list(entries)
-        self.index: dict[str, set[tuple[int, int]]] = {}
-        self.sizes: dict[tuple[int, int], int] = {}
-        self.memo: dict[tuple[object, ...], list[tuple[int, float, str, Pairs]]] = {}
-        for n, entry in enumerate(self.entries):
-            for m, form in enumerate(entry.names):
-                self.sizes[n, m] = len(form.tokens)
-                for token in {*form.tokens, *(t for g in form.glued for t in g)}:
-                    for key in _keys(token):
-                        self.index.setdefault(key, set()).add((n, m))
-
-    def candidates(self, subject: Subject) -> dict[int, set[int]]:
-        """Entries worth scoring, each with the names (primary, aliases) that are."""
-        hits: Counter[tuple[int, int]] = Counter()
-        tokens = subject.name.tokens
-        empty: set[tuple[int, int]] = set()
-        for token in tokens:
-            hits.update(empty.union(*(self.index.get(k, empty) for k in _keys(token))))
-        for glued in subject.name.glued:  # 'Abu Bakr' screened, 'Abubakr' listed
-            for token in set(glued) - set(tokens):
-                hits.update(empty.union(*(self.index.get(k, empty) for k in _keys(token))))
-        chosen: dict[int, set[int]] = {}
-        for (n, m), count in hits.items():
-            if count >= min(2, len(tokens), self.sizes[n, m]):
-                chosen.setdefault(n, set()).add(m)
-        return chosen
-
-    def named(self, name: NameForm, threshold: int) -> list[tuple[int, float, str, Pairs]]:
-        """Entries whose names could reach `threshold` with `name`; remembered, since
-        many clients share a name and only dates of birth and countries differ."""
-        key = (name.tokens, name.abjad, name.glued, threshold)
-        found = self.memo.get(key)
-        if found is None:
-            subject = Subject(name)
-            found = []
-            for n, forms in self.candidates(subject).items():
-                value, text, pairs = best_name(name, self.entries[n], forms)
-                if value * 100 + MAX_BONUS >= threshold:
-                    found.append((n, value, text, pairs))
-            if len(self.memo) >= MEMO_SIZE:
-                self.memo.clear()
-            self.memo[key] = found
-        return found
-
-    def screen(self, subject: Subject, threshold: int = THRESHOLD) -> list[Hit]:
-        found = [adjusted(subject, self.entries[n], value, text, pairs)
-                 for n, value, text, pairs in self.named(subject.name, threshold)]
-        return sorted((h for h in found if h.score >= threshold),
-                      key=lambda h: (-h.score, h.entry.entry_id))
-
-
-@cache
-def _keys(token: str) -> tuple[str, ...]:
-    """Index keys: start and end of the word as written and as spoken, its consonants
-    (Latin spellings of one Arabic or Slavic name often share nothing else: Aliaksandr,
-    Alexander), and its name-variant lines."""
-    said = spoken(token)
-    keys = {token, said} if len(token) < 4 else {token[:3], "~" + token[-3:], said[:3],
-                                                 "~" + said[-3:]}
-    keys.add("#" + skeleton(said)[:3])
-    keys.update(f"@{line}" for line in given_name_groups().get(said, ()))
-    return tuple(keys)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from app.screening.matcher import THRESHOLD, Entry, Screener, Subject, score
+from app.screening.matcher import THRESHOLD, Entry, Subject, score
 from app.screening.names import latin, name_form, spoken
+from app.screening.screener import Screener
 
 DATA = Path(__file__).parent / "data"
 PAIRS = DATA / "screening_pairs.csv"

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from app.models.crm import ClientKind
 from app.models.kyc import SanctionEntry, SanctionList
 from app.screening.lists import ListedEntry
-from app.screening.matcher import Entry, Screener, Subject
+from app.screening.matcher import Entry, Subject
+from app.screening.screener import Screener
 
 
 @dataclass(frozen=True)

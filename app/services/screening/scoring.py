@@ -14,7 +14,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from app.screening.matcher import Entry, Hit, Screener
+from app.screening.matcher import Entry, Hit
+from app.screening.screener import Screener
 from app.services.screening.active import ActiveLists, ClientFacts, SubjectKey, subject_of
 
 # Below this many clients the workers' start-up (~1 s each) costs more than it saves.
