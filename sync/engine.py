@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from app.services.gateway import GatewayConfig
+from app.services.screening.waiting import screen_waiting
 from app.workspace.store import Store
 from sync.client import Credentials, GatewayClient, GatewayError, Unreachable
 from sync.live import Live, ResumeRefused, StreamLost
@@ -21,6 +22,8 @@ from sync.pull import Puller, PullStats, dbapi
 from sync.push import Pusher
 
 PULL_EVERY_S = 5.0
+# Clients from the platform are screened after each exchange for up to this long.
+SCREEN_BUDGET_S = 2.0
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
@@ -83,6 +86,7 @@ class SyncEngine:
         after = Puller(self.store, self.client).run() if pushed.sent else PullStats()
         total = PullStats(records=first.records + after.records,
                           seconds=first.seconds + after.seconds)
+        screen_waiting(self.store, SCREEN_BUDGET_S)
         self.report(online=True, message=self.online_text(), last_sync=datetime.now(UTC),
                     records=total.records, rate=first.rate)
         return total

@@ -451,7 +451,14 @@ SQL = {
         " company_name = excluded.company_name, display_name = excluded.display_name,"
         " search_name = excluded.search_name, email = excluded.email, phone = excluded.phone,"
         " country = excluded.country, date_of_birth = excluded.date_of_birth,"
-        " server_version = excluded.server_version, updated_at = excluded.updated_at "
+        " server_version = excluded.server_version, updated_at = excluded.updated_at,"
+        # a new name, date of birth or country is screened again (app/services/screening)
+        " screened_at = CASE WHEN excluded.kind IS NOT clients.kind"
+        " OR excluded.first_name IS NOT clients.first_name"
+        " OR excluded.last_name IS NOT clients.last_name"
+        " OR excluded.company_name IS NOT clients.company_name"
+        " OR excluded.date_of_birth IS NOT clients.date_of_birth"
+        " OR excluded.country IS NOT clients.country THEN NULL ELSE clients.screened_at END "
         + _NEWER.format(t="clients")),
     "account": (
         'INSERT INTO trading_accounts (platform, login, client_id, "group", currency, leverage,'

@@ -10,6 +10,8 @@
 - review_hit(desk, hit_id, true_match, reason), lift_freeze(desk, client_id, reason).
 - open_hits(desk), hits_for_client(desk, client_id), lists(desk): what screens show;
   unscreened_clients(desk): how many clients wait for a screening against the lists.
+- screen_waiting(store, budget_s): screen clients that came without one (from the
+  platform), a few batches at a time; the sync engine calls it between exchanges.
 """
 
 from app.services.screening.clients import TRIGGERS, screen_client, screen_client_in
@@ -19,8 +21,9 @@ from app.services.screening.importing import import_list
 from app.services.screening.rescreen import RunResult, rescreen_all, rescreen_needed
 from app.services.screening.review import lift_freeze, review_hit
 from app.services.screening.views import HitView, ListVersion, hits_for_client, lists, open_hits
+from app.services.screening.waiting import screen_waiting
 
 __all__ = ["TRIGGERS", "HitView", "ListVersion", "RunResult", "Tally", "hits_for_client",
            "import_list", "lift_freeze", "lists", "open_hits", "rescreen_all",
-           "rescreen_needed", "review_hit", "screen_client", "screen_client_in",
+           "rescreen_needed", "review_hit", "screen_client", "screen_client_in", "screen_waiting",
            "unscreened_clients"]
