@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 from app.crm import search_index
+from app.ledger.chart import Accounts
+from app.ledger.sources import post_new_deals, post_payments
 from app.money import exponent
 from app.text import fold
 from sync.owned import OwnedWriter
@@ -136,6 +138,7 @@ class MirrorWriter:
         self.clients: dict[str, int] = dict(db.execute(
             "SELECT external_id, id FROM clients WHERE external_id IS NOT NULL"))
         self.owned = OwnedWriter(db, self.client_id)
+        self.ledger = Accounts(db)
         self.histories: dict[str, tuple[int, list[tuple[str, str, str]]]] = {}
         self.unplaced: dict[int, Unplaced] = {}
         self.now = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -248,6 +251,11 @@ class MirrorWriter:
             self.db.executemany(SQL["payment"], rows)
             self.payment_histories([r[0] for r in rows])
         self.owned.flush()
+        # The ledger moves with the mirror, in the same transaction: balances are
+        # current the moment a deal or a payment lands.
+        post_new_deals(self.db, self.ledger)
+        if rows := batches.get("payment"):
+            post_payments(self.db, self.ledger, [r[1] for r in rows])
 
     def remap(self, table: str, key: str, keys: list[Any], into: dict[Any, int],
               where: str = "") -> None:

@@ -46,6 +46,9 @@ class JournalEntry(Base):
     source_kind: Mapped[str] = mapped_column(String(32), nullable=False)
     source_ref: Mapped[str] = mapped_column(String(64), nullable=False)
     reverses_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    # Why a person made it (a reversal or correction); empty for automatic postings.
+    reason: Mapped[str] = mapped_column(String(300), nullable=False, default="",
+                                        server_default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (UniqueConstraint("source_kind", "source_ref"),)

@@ -1,0 +1,124 @@
+"""What deals and payments post to the ledger.
+
+Deals come from the platform's mirror. A trade's profit, swap, commission and fee
+move the client's trading balance against the broker's trading P&L and fees income.
+Balance operations post by their kind; those the platform made for a deposit or a
+withdrawal (reason DEPOSIT or WITHDRAWAL) are the platform's copy of a payment and
+post nothing: the payment posts, and reconciliation matches the two.
+
+Payments post when the money moved: a completed deposit moves money from the
+provider's clearing account to the client's trading balance (the provider's fee is
+the broker's expense), a completed withdrawal the other way, and a refund or
+chargeback of a deposit takes it back. Each of these events posts once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from app.ledger import chart
+from app.ledger.chart import Accounts
+from app.ledger.journal import Draft, Line, post_many
+from app.money import format_money
+
+DEALS_POSTED = "ledger.deals_posted_to"  # settings key: the highest deal id posted
+_PAYMENT_SIDE = {"DEPOSIT", "WITHDRAWAL"}
+# Balance operations by action: the broker's account on the other side.
+_OPERATIONS = {"balance": "adjustments", "correction": "adjustments", "bonus": "bonus_credit",
+               "charge": "fees_income", "commission": "fees_income"}
+_MONEY_MOVED = {"completed", "refunded", "charged_back"}
+
+
+def deal_lines(platform: str, login: int, currency: str, action: str, profit: int,
+               commission: int, swap: int, fee: int, reason: str) -> tuple[Line, ...]:
+    trading = chart.trading(platform, login, currency)
+    if action in ("buy", "sell"):
+        return (Line(trading, -(profit + commission + swap + fee)),
+                Line(chart.house("trading_pnl", currency), profit + swap),
+                Line(chart.house("fees_income", currency), commission + fee))
+    if action == "balance" and reason.upper() in _PAYMENT_SIDE:
+        return ()
+    if action == "credit":
+        return (Line(chart.credit(platform, login, currency), -profit),
+                Line(chart.house("bonus_credit", currency), profit))
+    if action == "agent":  # commission paid to an introducing broker's account
+        return (Line(trading, -profit), Line(chart.ib_payable("platform", currency), profit))
+    return (Line(trading, -profit),
+            Line(chart.house(_OPERATIONS.get(action, "adjustments"), currency), profit))
+
+
+def _at(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def post_new_deals(db: Any, accounts: Accounts) -> int:
+    """Post the deals mirrored since the last call (deals are immutable on the
+    platform: a correction is a new deal). Returns entries written."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", (DEALS_POSTED,)).fetchone()
+    since = int(row[0]) if row else 0
+    rows = db.execute(
+        "SELECT d.id, d.platform, d.ticket, a.login, a.currency, d.action, d.profit_minor,"
+        " d.commission_minor, d.swap_minor, d.fee_minor, d.reason, d.time_ms, d.symbol"
+        " FROM deals d JOIN trading_accounts a ON a.id = d.account_id"
+        " WHERE d.id > ? AND a.currency != '' ORDER BY d.id", (since,)).fetchall()
+    if not rows:
+        return 0
+    drafts = []
+    for (_, platform, ticket, login, currency, action, profit, commission, swap, fee,
+         reason, ms, symbol) in rows:
+        lines = deal_lines(platform, login, currency, action, profit, commission, swap, fee,
+                           reason)
+        if lines:
+            what = f"{action} {symbol}".strip() if symbol else action
+            drafts.append(Draft("deal", f"{platform}:{ticket}",
+                                f"Deal {ticket} ({what}) on {login}", lines, _at(ms)))
+    written = post_many(db, accounts, drafts)
+    db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key)"
+               " DO UPDATE SET value = excluded.value", (DEALS_POSTED, str(rows[-1][0])))
+    return written
+
+
+def payment_drafts(external_id: str, direction: str, status: str, platform: str,
+                   login: int | None, client_id: int, provider: str, amount: int, fee: int,
+                   currency: str, at: datetime) -> list[Draft]:
+    if status not in _MONEY_MOVED:
+        return []
+    client_side = (chart.trading(platform, login, currency) if login is not None
+                   else chart.client_money(client_id, currency))
+    clearing = chart.clearing(provider, currency)
+    sign = 1 if direction == "deposit" else -1
+    shown = format_money(amount, currency)
+    moved = [Line(clearing, sign * amount), Line(client_side, -sign * amount)]
+    if fee:
+        moved += [Line(chart.house("provider_fees", currency), fee), Line(clearing, -fee)]
+    drafts = [Draft("payment", f"{external_id}:completed",
+                    f"{direction.capitalize()} {external_id} via {provider}, {shown}",
+                    tuple(moved), at)]
+    if status != "completed" and direction == "deposit":
+        word = "Refund" if status == "refunded" else "Chargeback"
+        drafts.append(Draft("payment", f"{external_id}:{status}",
+                            f"{word} of deposit {external_id}, {shown}",
+                            (Line(clearing, -amount), Line(client_side, amount)), at))
+    return drafts
+
+
+def post_payments(db: Any, accounts: Accounts, external_ids: Iterable[str]) -> int:
+    """Post what the given (mirrored) payments' statuses say has happened."""
+    ids = list(external_ids)
+    drafts: list[Draft] = []
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        marks = ",".join("?" * len(chunk))
+        for (ext, direction, status, platform, login, client, provider, amount, fee,
+             currency, updated) in db.execute(
+                "SELECT p.external_id, p.direction, p.status, a.platform, a.login,"
+                " p.client_id, p.provider, p.amount_minor, p.fee_minor, p.currency,"
+                " p.updated_at FROM payment_requests p"
+                " LEFT JOIN trading_accounts a ON a.id = p.account_id"
+                f" WHERE p.external_id IN ({marks})", chunk):
+            at = datetime.fromisoformat(updated).replace(tzinfo=UTC)
+            drafts += payment_drafts(ext, direction, status, platform or "", login, client,
+                                     provider, amount, fee, currency, at)
+    return post_many(db, accounts, drafts)
