@@ -47,7 +47,7 @@ def test_an_unbalanced_entry_is_refused_and_nothing_is_written(desk: Desk) -> No
         write(desk, bad)
     mixed = Draft("manual", "2", "Two currencies", (
         Line(CLEARING, 100), Line(chart.trading("gw", 500001, "EUR"), -100)), AT)
-    with pytest.raises(Unbalanced, match="EUR.*USD"):
+    with pytest.raises(Unbalanced, match=r"EUR.*USD"):
         write(desk, mixed)
     with pytest.raises(ValueError, match="not a ledger account"):
         write(desk, Draft("manual", "3", "x", (Line("cash:USD", 5), Line(TRADING, -5)), AT))
