@@ -20,6 +20,7 @@ opens an account without a lookup table kept by hand:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from app.models.ledger import LedgerKind
@@ -61,6 +62,7 @@ def account(code: str) -> Account:
                    provider)
 
 
+@cache
 def trading(platform: str, login: int, currency: str) -> str:
     return f"trading:{platform}:{login}:{currency}"
 
@@ -77,6 +79,7 @@ def clearing(provider: str, currency: str) -> str:
     return f"clearing:{provider.replace(':', '-')}:{currency}"
 
 
+@cache
 def house(head: str, currency: str) -> str:
     """The broker's own accounts: fees_income, provider_fees, trading_pnl, ..."""
     if head not in _KINDS:
@@ -103,10 +106,27 @@ class Accounts:
             if row is not None:
                 found = self.ids[code] = int(row[0])
                 return found
-            a = account(code)
-            cur = self.db.execute(
-                "INSERT INTO ledger_accounts (code, name, kind, currency, client_id, provider)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (a.code, a.name, a.kind.value, a.currency, a.client_id, a.provider))
-            found = self.ids[code] = int(cur.lastrowid)
+            found = self._open(code)
+        return found
+
+    def ids_of(self, codes: set[str]) -> dict[str, int]:
+        """Ids of many codes with one query per 900, opening missing accounts."""
+        missing = [c for c in codes if c not in self.ids]
+        for i in range(0, len(missing), 900):
+            chunk = missing[i:i + 900]
+            marks = ",".join("?" * len(chunk))
+            self.ids.update(self.db.execute(
+                f"SELECT code, id FROM ledger_accounts WHERE code IN ({marks})", chunk))
+        for code in missing:
+            if code not in self.ids:
+                self._open(code)
+        return self.ids
+
+    def _open(self, code: str) -> int:
+        a = account(code)
+        cur = self.db.execute(
+            "INSERT INTO ledger_accounts (code, name, kind, currency, client_id, provider)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (a.code, a.name, a.kind.value, a.currency, a.client_id, a.provider))
+        found = self.ids[code] = int(cur.lastrowid)
         return found

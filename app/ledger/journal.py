@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from app.errors import NotFound, ValidationFailed
 from app.ledger.chart import Accounts, account
@@ -29,46 +29,56 @@ class Unbalanced(ValidationFailed):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+@cache
+def currency_of(code: str) -> str:
+    return code.rsplit(":", 1)[1]
+
+
+class Line(NamedTuple):
     code: str           # ledger account code (chart.py); its currency is the line's
     amount: int         # minor units, debit positive
 
     @property
     def currency(self) -> str:
-        return self.code.rsplit(":", 1)[1]
+        return currency_of(self.code)
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
+class Draft(NamedTuple):
     source_kind: str
     source_ref: str
     memo: str
-    lines: tuple[Line, ...]
-    at: datetime
+    # Lines, or plain (code, amount) pairs on hot paths (a page of deals).
+    lines: Sequence[tuple[str, int]]
+    at: datetime | str   # or already as stored: 'YYYY-MM-DD HH:MM:SS.ffffff' UTC
 
 
 def stamp(at: datetime) -> str:
     return f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
 
 
-def check(lines: Sequence[Line]) -> tuple[Line, ...]:
+def check(lines: Sequence[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
     """The lines without zeros; Unbalanced unless they sum to zero per currency."""
-    totals: dict[str, int] = defaultdict(int)
-    kept = []
-    for line in lines:
-        if type(line.amount) is not int:
+    kept = tuple(x for x in lines if x[1])
+    if not kept:
+        return kept
+    total, first, alike = 0, currency_of(kept[0][0]), True
+    for code, amount in kept:
+        if type(amount) is not int:
             raise TypeError("ledger amounts are integers in minor units")
-        if line.amount:
-            totals[line.currency] += line.amount
-            kept.append(line)
+        total += amount
+        alike = alike and currency_of(code) == first
+    if alike and total == 0:
+        return kept  # the usual case: one currency, balanced
+    totals: dict[str, int] = defaultdict(int)
+    for code, amount in kept:
+        totals[currency_of(code)] += amount
     off = {c: t for c, t in totals.items() if t}
     if off:
         parts = ", ".join(f"{format_money(abs(t), c)} more {'debit' if t > 0 else 'credit'}"
                           for c, t in sorted(off.items()))
         raise Unbalanced(f"The entry does not balance: {parts}. Nothing was posted.",
                          "postings")
-    return tuple(kept)
+    return kept
 
 
 def post(db: Any, accounts: Accounts, draft: Draft, *, actor_id: int | None = None,
@@ -78,27 +88,28 @@ def post(db: Any, accounts: Accounts, draft: Draft, *, actor_id: int | None = No
     lines = check(draft.lines)
     if not lines:
         return None
-    for line in lines:
-        account(line.code)  # refuses a code outside the chart before anything is written
+    for code, _ in lines:
+        account(code)  # refuses a code outside the chart before anything is written
     cur = db.execute(
         "INSERT INTO journal_entries (posted_at, memo, source_kind, source_ref,"
         " reverses_entry_id, created_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (source_kind, source_ref) DO NOTHING",
-        (stamp(draft.at), draft.memo[:300], draft.source_kind, draft.source_ref[:64],
-         reverses, actor_id, reason[:300]))
+        (draft.at if isinstance(draft.at, str) else stamp(draft.at), draft.memo[:300],
+         draft.source_kind, draft.source_ref[:64], reverses, actor_id, reason[:300]))
     if cur.rowcount == 0:
         return None
     entry = int(cur.lastrowid)
     db.executemany("INSERT INTO postings (entry_id, ledger_account_id, amount_minor, currency)"
                    " VALUES (?, ?, ?, ?)",
-                   [(entry, accounts.id(x.code), x.amount, x.currency) for x in lines])
+                   [(entry, accounts.id(code), amount, currency_of(code))
+                    for code, amount in lines])
     return entry
 
 
 def post_many(db: Any, accounts: Accounts, drafts: Iterable[Draft]) -> int:
     """Post many entries at once (a page of deals); sources posted before are
     skipped. Returns how many entries were written."""
-    pending: dict[tuple[str, str], tuple[Draft, tuple[Line, ...]]] = {}
+    pending: dict[tuple[str, str], tuple[Draft, tuple[tuple[str, int], ...]]] = {}
     for d in drafts:
         lines = check(d.lines)
         if lines:
@@ -121,10 +132,11 @@ def post_many(db: Any, accounts: Accounts, drafts: Iterable[Draft]) -> int:
     (last,) = db.execute("SELECT coalesce(max(id), 0) FROM journal_entries").fetchone()
     entries: list[tuple[int, str, str, str, str]] = []
     postings: list[tuple[int, int, int, str]] = []
-    ids = accounts.id
+    ids = accounts.ids_of({code for _, lines in pending.values() for code, _ in lines})
     for n, (d, lines) in enumerate(pending.values(), start=last + 1):
-        entries.append((n, stamp(d.at), d.memo, d.source_kind, d.source_ref))
-        postings.extend((n, ids(x.code), x.amount, x.currency) for x in lines)
+        entries.append((n, d.at if isinstance(d.at, str) else stamp(d.at), d.memo,
+                        d.source_kind, d.source_ref))
+        postings.extend((n, ids[code], amount, currency_of(code)) for code, amount in lines)
     db.executemany("INSERT INTO journal_entries (id, posted_at, memo, source_kind,"
                    " source_ref, reason) VALUES (?, ?, ?, ?, ?, '')", entries)
     db.executemany("INSERT INTO postings (entry_id, ledger_account_id, amount_minor, currency)"

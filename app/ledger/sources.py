@@ -14,8 +14,9 @@ chargeback of a deposit takes it back. Each of these events posts once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from app.ledger import chart
@@ -49,29 +50,48 @@ def deal_lines(platform: str, login: int, currency: str, action: str, profit: in
             Line(chart.house(_OPERATIONS.get(action, "adjustments"), currency), profit))
 
 
-def _at(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
+@cache
+def _day(days: int) -> str:
+    return f"{date(1970, 1, 1) + timedelta(days=days):%Y-%m-%d}"
 
 
-def post_new_deals(db: Any, accounts: Accounts) -> int:
-    """Post the deals mirrored since the last call (deals are immutable on the
-    platform: a correction is a new deal). Returns entries written."""
+def _at(ms: int) -> str:
+    """Platform milliseconds as the store writes UTC timestamps (exact, no float)."""
+    days, rest = divmod(ms, 86_400_000)
+    seconds, millis = divmod(rest, 1000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{_day(days)} {hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}000"
+
+
+def post_new_deals(db: Any, accounts: Accounts, limit: int = -1) -> int | None:
+    """Post the deals mirrored since the last call, at most `limit` of them (deals are
+    immutable on the platform: a correction is a new deal). Returns entries written,
+    or None when no deal was waiting."""
     row = db.execute("SELECT value FROM settings WHERE key = ?", (DEALS_POSTED,)).fetchone()
     since = int(row[0]) if row else 0
     rows = db.execute(
         "SELECT d.id, d.platform, d.ticket, a.login, a.currency, d.action, d.profit_minor,"
         " d.commission_minor, d.swap_minor, d.fee_minor, d.reason, d.time_ms, d.symbol"
         " FROM deals d JOIN trading_accounts a ON a.id = d.account_id"
-        " WHERE d.id > ? AND a.currency != '' ORDER BY d.id", (since,)).fetchall()
+        " WHERE d.id > ? AND a.currency != '' ORDER BY d.id LIMIT ?", (since, limit)
+    ).fetchall()
     if not rows:
-        return 0
+        return None
     drafts = []
+    trading, house = chart.trading, chart.house
     for (_, platform, ticket, login, currency, action, profit, commission, swap, fee,
          reason, ms, symbol) in rows:
-        lines = deal_lines(platform, login, currency, action, profit, commission, swap, fee,
-                           reason)
+        lines: Sequence[tuple[str, int]]
+        if action in ("buy", "sell"):  # nearly every deal: deal_lines, written out
+            lines = ((trading(platform, login, currency), -(profit + commission + swap + fee)),
+                     (house("trading_pnl", currency), profit + swap),
+                     (house("fees_income", currency), commission + fee))
+        else:
+            lines = deal_lines(platform, login, currency, action, profit, commission, swap,
+                               fee, reason)
         if lines:
-            what = f"{action} {symbol}".strip() if symbol else action
+            what = f"{action} {symbol}" if symbol else action
             drafts.append(Draft("deal", f"{platform}:{ticket}",
                                 f"Deal {ticket} ({what}) on {login}", lines, _at(ms)))
     written = post_many(db, accounts, drafts)
