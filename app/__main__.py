@@ -83,6 +83,19 @@ def _parser() -> argparse.ArgumentParser:
                          help="how far ahead to look (default 30)")
     kyc_sweep = kyc_sub.add_parser(
         "sweep", help="mark documents past their expiry date expired (run daily)")
+    ledger = sub.add_parser("ledger", help="the client-money ledger")
+    ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
+    catch_up = ledger_sub.add_parser(
+        "post-deals", help="post deals mirrored before the ledger existed (in pages)")
+    trial = ledger_sub.add_parser("trial-balance", help="every account's balance, by currency")
+    statement = ledger_sub.add_parser("statement", help="one account's postings in order")
+    statement.add_argument("code", help="account code, e.g. trading:gw:500001:USD")
+    reverse = ledger_sub.add_parser("reverse", help="reverse a journal entry (with a reason)")
+    reverse.add_argument("entry", type=int)
+    reverse.add_argument("--reason", required=True)
+    export = ledger_sub.add_parser("export", help="write the journal as Beancount or CSV")
+    export.add_argument("--format", choices=("beancount", "csv"), default="beancount")
+    export.add_argument("path", type=Path)
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
     gui.add_argument("--gateway", metavar="URL", help="the broker's gateway")
@@ -90,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="start the built-in sandbox gateway and use it")
     gui.add_argument("--sandbox-data", type=Path, help="where the sandbox keeps its data")
     for cmd in (init, demo, gui, passwd, audit, verify, settings, gateway, sync, screening,
-                list_import, rescreen, kyc, kyc_due, kyc_sweep, clients, dormancy):
+                list_import, rescreen, kyc, kyc_due, kyc_sweep, clients, dormancy, ledger,
+                catch_up, trial, statement, reverse, export):
         cmd.add_argument("--workspace", type=Path, default=argparse.SUPPRESS)
     return p
 
@@ -185,6 +199,8 @@ def run(argv: list[str]) -> int:
         return _screening(folder, args)
     if command == "kyc":
         return _kyc(folder, args)
+    if command == "ledger":
+        return _ledger(folder, args)
     if command == "clients":
         return _dormancy(folder)
     if command == "audit":
@@ -291,6 +307,43 @@ def _kyc(folder: Path, args: argparse.Namespace) -> int:
     print(f"Documents expiring within {args.days} days: {len(expiring)}")
     for d in expiring:
         print(f"  {d.expiry_date}  {d.client_name} — {d.doc_label}")
+    return 0
+
+
+def _ledger(folder: Path, args: argparse.Namespace) -> int:
+    from app.ledger.views import totals
+    from app.money import format_money
+    from app.services import ledger
+
+    desk = _open(folder)
+    try:
+        if args.ledger_command == "post-deals":
+            print(f"Posted {ledger.post_waiting_deals(desk):,} deal entries.")
+        elif args.ledger_command == "trial-balance":
+            rows = ledger.trial_balance(desk)
+            for b in rows:
+                print(f"{b.code:<40} {b.kind.value:<9} {format_money(b.debit, b.currency):>22}"
+                      f" {format_money(b.credit, b.currency):>22}")
+            for currency, (debit, credit) in sorted(totals(rows).items()):
+                state = "balances" if debit == credit else "DOES NOT BALANCE"
+                print(f"{currency}: debits {format_money(debit, currency)}, credits "
+                      f"{format_money(credit, currency)} — {state}")
+        elif args.ledger_command == "statement":
+            currency = args.code.rsplit(":", 1)[-1]
+            for line in ledger.statement(desk, args.code, limit=100_000):
+                print(f"{line.posted_at:%Y-%m-%d %H:%M}  #{line.entry_id:<8} "
+                      f"{format_money(line.amount, currency):>20} "
+                      f"{format_money(line.running, currency):>20}  {line.memo} "
+                      f"[{line.source_kind}:{line.source_ref}]")
+        elif args.ledger_command == "reverse":
+            made = ledger.reverse_entry(desk, args.entry, args.reason)
+            print(f"Entry #{args.entry} reversed by entry #{made}.")
+        else:
+            n = ledger.export_journal(desk, args.path, args.format)
+            print(f"Wrote {n:,} {'entries' if args.format == 'beancount' else 'postings'} "
+                  f"to {args.path}.")
+    finally:
+        desk.close()
     return 0
 
 

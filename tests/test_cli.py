@@ -77,3 +77,35 @@ def test_screening_and_kyc_commands(tmp_path: Path) -> None:
     r = _run("clients", "dormancy", "--workspace", ws, env=pw)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Checked ") and "now dormant" in r.stdout
+
+
+def test_ledger_commands(tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    pw = {"BACKDESK_PASSWORD": "a-password"}
+    assert _run("init", "--workspace", ws, "--broker", "Cedar FX", env=pw).returncode == 0
+    assert _run("demo", "--workspace", ws, "--clients", "60", env=pw).returncode == 0
+    r = _run("ledger", "post-deals", "--workspace", ws, env=pw)
+    assert r.returncode == 0, r.stderr
+    posted = int(r.stdout.split()[1].replace(",", ""))
+    assert posted > 100
+    again = _run("ledger", "post-deals", "--workspace", ws, env=pw)
+    assert again.stdout.startswith("Posted 0 deal entries.")  # nothing twice
+    r = _run("ledger", "trial-balance", "--workspace", ws, env=pw)
+    assert r.returncode == 0, r.stderr
+    assert "balances" in r.stdout and "DOES NOT BALANCE" not in r.stdout
+    code = next(line.split()[0] for line in r.stdout.splitlines()
+                if line.startswith("trading:"))
+    r = _run("ledger", "statement", code, "--workspace", ws, env=pw)
+    assert r.returncode == 0 and "[deal:" in r.stdout
+    entry = r.stdout.split("#", 1)[1].split()[0]
+    r = _run("ledger", "reverse", entry, "--reason", "Booked twice", "--workspace", ws,
+             env=pw)
+    assert r.returncode == 0 and f"Entry #{entry} reversed" in r.stdout
+    r = _run("ledger", "reverse", entry, "--reason", "again", "--workspace", ws, env=pw)
+    assert r.returncode == 2 and "already been reversed" in r.stderr
+    book = tmp_path / "journal.beancount"
+    r = _run("ledger", "export", "--format", "beancount", str(book), "--workspace", ws, env=pw)
+    assert r.returncode == 0, r.stderr
+    check = subprocess.run([str(Path(sys.executable).parent / "bean-check"), str(book)],
+                           capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stdout[:2000] + check.stderr[:2000]

@@ -10,6 +10,7 @@ from app.crm.search_index import dbapi
 from app.ledger import export, views
 from app.ledger.chart import Accounts
 from app.ledger.journal import reverse
+from app.ledger.sources import post_new_deals
 from app.roles import Actor, Permission, require
 from app.services.workspace import Desk
 
@@ -36,6 +37,20 @@ def client_money(desk: Desk, client_id: int) -> dict[str, dict[str, int]]:
     require(desk.actor, Permission.VIEW)
     with desk.store.read() as s:
         return views.client_money(dbapi(s), client_id)
+
+
+def post_waiting_deals(desk: Desk, page: int = 25_000) -> int:
+    """Post mirrored deals the ledger has not seen (a workspace synced before the
+    ledger existed), a page per transaction; returns entries written."""
+    require(desk.actor, Permission.POST_LEDGER)
+    written = 0
+    while True:
+        with desk.store.write() as s:
+            db = dbapi(s)
+            made = post_new_deals(db, Accounts(db), page)
+        if made is None:
+            return written
+        written += made
 
 
 def reverse_entry(desk: Desk, entry_id: int, reason: str) -> int:
