@@ -60,6 +60,7 @@ bench: $(INSTALLED)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/sync.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/screening.py
+	$(BIN)/python bench/ledger.py
 
 # Rewrite sync/contract/openapi.json after changing the gateway API.
 contract: $(INSTALLED)

@@ -14,7 +14,7 @@ chargeback of a deposit takes it back. Each of these events posts once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -33,21 +33,23 @@ _MONEY_MOVED = {"completed", "refunded", "charged_back"}
 
 
 def deal_lines(platform: str, login: int, currency: str, action: str, profit: int,
-               commission: int, swap: int, fee: int, reason: str) -> tuple[Line, ...]:
+               commission: int, swap: int, fee: int, reason: str,
+               ) -> tuple[tuple[str, int], ...]:
+    """(account code, amount) pairs; plain tuples, as a million deals make three each."""
     trading = chart.trading(platform, login, currency)
     if action in ("buy", "sell"):
-        return (Line(trading, -(profit + commission + swap + fee)),
-                Line(chart.house("trading_pnl", currency), profit + swap),
-                Line(chart.house("fees_income", currency), commission + fee))
+        return ((trading, -(profit + commission + swap + fee)),
+                (chart.house("trading_pnl", currency), profit + swap),
+                (chart.house("fees_income", currency), commission + fee))
     if action == "balance" and reason.upper() in _PAYMENT_SIDE:
         return ()
     if action == "credit":
-        return (Line(chart.credit(platform, login, currency), -profit),
-                Line(chart.house("bonus_credit", currency), profit))
+        return ((chart.credit(platform, login, currency), -profit),
+                (chart.house("bonus_credit", currency), profit))
     if action == "agent":  # commission paid to an introducing broker's account
-        return (Line(trading, -profit), Line(chart.ib_payable("platform", currency), profit))
-    return (Line(trading, -profit),
-            Line(chart.house(_OPERATIONS.get(action, "adjustments"), currency), profit))
+        return ((trading, -profit), (chart.ib_payable("platform", currency), profit))
+    return ((trading, -profit),
+            (chart.house(_OPERATIONS.get(action, "adjustments"), currency), profit))
 
 
 @cache
@@ -74,22 +76,18 @@ def post_new_deals(db: Any, accounts: Accounts, limit: int = -1) -> int | None:
         "SELECT d.id, d.platform, d.ticket, a.login, a.currency, d.action, d.profit_minor,"
         " d.commission_minor, d.swap_minor, d.fee_minor, d.reason, d.time_ms, d.symbol"
         " FROM deals d JOIN trading_accounts a ON a.id = d.account_id"
-        " WHERE d.id > ? AND a.currency != '' ORDER BY d.id LIMIT ?", (since, limit)
-    ).fetchall()
+        " WHERE d.id > ? ORDER BY d.id LIMIT ?", (since, limit)).fetchall()
+    # A deal whose account is not known yet (no currency) waits, and so do the deals
+    # after it: the mark of what was posted only moves over deals that were.
+    known = next((n for n, r in enumerate(rows) if not r[4]), len(rows))
+    rows = rows[:known]
     if not rows:
         return None
     drafts = []
-    trading, house = chart.trading, chart.house
     for (_, platform, ticket, login, currency, action, profit, commission, swap, fee,
          reason, ms, symbol) in rows:
-        lines: Sequence[tuple[str, int]]
-        if action in ("buy", "sell"):  # nearly every deal: deal_lines, written out
-            lines = ((trading(platform, login, currency), -(profit + commission + swap + fee)),
-                     (house("trading_pnl", currency), profit + swap),
-                     (house("fees_income", currency), commission + fee))
-        else:
-            lines = deal_lines(platform, login, currency, action, profit, commission, swap,
-                               fee, reason)
+        lines = deal_lines(platform, login, currency, action, profit, commission, swap, fee,
+                           reason)
         if lines:
             what = f"{action} {symbol}" if symbol else action
             drafts.append(Draft("deal", f"{platform}:{ticket}",

@@ -106,15 +106,17 @@ def test_a_clerk_cannot_reverse_or_read_the_ledger(desk: Desk) -> None:
 
 def test_deal_and_payment_postings_move_the_client_balance_as_the_platform_does() -> None:
     close = deal_lines("gw", 1, "USD", "sell", 2_500, -70, -30, 0, "CLIENT")
-    assert sum(x.amount for x in close) == 0
-    assert [x.amount for x in close if x.code == chart.trading("gw", 1, "USD")] == [-2_400]
+    assert sum(amount for _, amount in close) == 0
+    assert [amount for code, amount in close if code == chart.trading("gw", 1, "USD")] == [
+        -2_400]
     assert deal_lines("gw", 1, "USD", "balance", 10_000, 0, 0, 0, "DEPOSIT") == ()
     bonus = deal_lines("gw", 1, "USD", "bonus", 5_000, 0, 0, 0, "")
-    assert {x.code for x in bonus} == {chart.trading("gw", 1, "USD"), "bonus_credit:USD"}
+    assert {code for code, _ in bonus} == {chart.trading("gw", 1, "USD"), "bonus_credit:USD"}
     back = payment_drafts("P1", "deposit", "charged_back", "gw", 1, 7, "Stripe", 10_000,
                           300, "USD", AT)
     assert [d.source_ref for d in back] == ["P1:completed", "P1:charged_back"]
-    net = sum(x.amount for d in back for x in d.lines if x.code == chart.trading("gw", 1, "USD"))
+    net = sum(amount for d in back for code, amount in d.lines
+              if code == chart.trading("gw", 1, "USD"))
     assert net == 0
     assert payment_drafts("P2", "deposit", "failed", "gw", 1, 7, "Stripe", 10_000, 0, "USD",
                           AT) == []
@@ -203,9 +205,9 @@ def test_any_sequence_balances_per_currency_and_balances_are_sums(
                     (entry,) = write(desk, d)
                     if entry is not None:
                         effect: dict[str, int] = {}
-                        for x in d.lines:
-                            effect[x.code] = effect.get(x.code, 0) + x.amount
-                            expected[x.code] = expected.get(x.code, 0) + x.amount
+                        for code, value in d.lines:
+                            effect[code] = effect.get(code, 0) + value
+                            expected[code] = expected.get(code, 0) + value
                         posted.append((entry, effect))
         with desk.store.read() as s:
             db = dbapi(s)
@@ -220,3 +222,28 @@ def test_any_sequence_balances_per_currency_and_balances_are_sums(
             assert per_entry == []
     finally:
         desk.close()
+
+
+def test_a_deal_on_an_account_not_known_yet_waits_and_is_never_skipped(desk: Desk) -> None:
+    from app.ledger.sources import post_new_deals
+
+    with desk.store.write() as s:
+        db = dbapi(s)
+        for aid, login, currency in ((1, 500001, "USD"), (2, 500002, "")):  # 2: placeholder
+            db.execute('INSERT INTO trading_accounts (id, platform, login, "group", currency,'
+                       " leverage, status, opened_at, server_version) VALUES (?, 'gw', ?, 'g',"
+                       " ?, 100, 'active', '2026-01-01 00:00:00', 0)", (aid, login, currency))
+        for did, account in ((1, 1), (2, 2), (3, 1)):
+            db.execute("INSERT INTO deals (id, platform, ticket, account_id, symbol, action,"
+                       " entry, volume, price, profit_minor, commission_minor, swap_minor,"
+                       " fee_minor, time_ms, reason, comment, server_version) VALUES"
+                       " (?, 'gw', ?, ?, 'EURUSD', 'sell', 'out', 10, 1.1, 1000, -70, 0, 0,"
+                       " 1700000000000, 'CLIENT', '', 1)", (did, 100 + did, account))
+        assert post_new_deals(db, Accounts(db)) == 1  # deal 1; 2 and 3 wait for account 2
+        assert post_new_deals(db, Accounts(db)) is None
+        db.execute("UPDATE trading_accounts SET currency = 'EUR' WHERE id = 2")
+        assert post_new_deals(db, Accounts(db)) == 2
+        refs = [r for (r,) in db.execute("SELECT source_ref FROM journal_entries ORDER BY id")]
+    assert refs == ["gw:101", "gw:102", "gw:103"]
+    with desk.store.read() as s:
+        assert views.balance(dbapi(s), chart.trading("gw", 500002, "EUR")) == -930
