@@ -94,6 +94,10 @@ def integer(value: object, what: str) -> int:
     return value
 
 
+def optional_integer(value: object, what: str) -> int | None:
+    return None if value is None else integer(value, what)
+
+
 def choice(value: object, allowed: set[str], what: str) -> str:
     if value not in allowed:
         raise BadRecord(f"{what} has an unknown value {str(value)[:40]!r}")
@@ -424,7 +428,8 @@ class MirrorWriter:
                   stamp(h["at_ms"], "history time"), text(h.get("note", ""), "note", 500))
                  for h in history]
         row = (pid, pid, self.client_id(text(d["client_id"], "client id", 64, empty=False)),
-               None if login is None else self.account_id(integer(login, "login"), currency),
+               None if login is None else self.account_id(
+                   integer(login, "login"), d.get("account_currency") or currency),
                choice(d["direction"], {"deposit", "withdrawal"}, "direction"),
                choice(d["method"], _METHODS, "payment method"),
                text(d["provider"], "provider", 64),
@@ -434,9 +439,24 @@ class MirrorWriter:
                text(d.get("payer_name", ""), "payer name", 200),
                text(d.get("payer_account", ""), "payer account", 128),
                version, stamp(d["created_ms"], "created_ms"), stamp(d["updated_ms"],
-                                                                   "updated_ms"))
+                                                                   "updated_ms"),
+               text(d.get("requested_by") or "", "requested by", 64),
+               text(d.get("bank_code") or "", "bank code", 16),
+               *self.booked(d), optional_integer(d.get("ticket"), "ticket"))
         batches.setdefault("payment", []).append(row)
         self.histories[pid] = (version, steps)
+
+    @staticmethod
+    def booked(d: dict[str, Any]) -> tuple[int | None, str]:
+        """The amount in the trading account's currency and the rate, when the payment
+        was made in another currency (account currency per payment currency)."""
+        rate = d.get("fx_rate")
+        if not rate:
+            return None, ""
+        account_currency = text(d.get("account_currency"), "account currency", 5, empty=False)
+        places = money_exp(account_currency)
+        return (scaled(d["account_amount"], places, "account amount"),
+                text(rate, "fx rate", 32, empty=False))
 
     HANDLERS: ClassVar[dict[str, Callable[[MirrorWriter, dict[str, Any],
                                            dict[str, list[tuple[Any, ...]]]], None]]] = {
@@ -515,8 +535,9 @@ SQL = {
     "payment": (
         "INSERT INTO payment_requests (uid, external_id, client_id, account_id, direction,"
         " method, provider, amount_minor, currency, fee_minor, status, provider_ref,"
-        " payer_name, payer_account, server_version, created_at, updated_at, version)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+        " payer_name, payer_account, server_version, created_at, updated_at,"
+        " requested_by_name, bank_code, account_amount_minor, fx_rate, ticket, version)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
         " ON CONFLICT (external_id) DO UPDATE SET client_id = excluded.client_id,"
         " account_id = excluded.account_id, direction = excluded.direction,"
         " method = excluded.method, provider = excluded.provider,"
@@ -524,5 +545,8 @@ SQL = {
         " fee_minor = excluded.fee_minor, status = excluded.status,"
         " provider_ref = excluded.provider_ref, payer_name = excluded.payer_name,"
         " payer_account = excluded.payer_account, server_version = excluded.server_version,"
-        " updated_at = excluded.updated_at " + _NEWER.format(t="payment_requests")),
+        " updated_at = excluded.updated_at, requested_by_name = excluded.requested_by_name,"
+        " bank_code = excluded.bank_code, account_amount_minor = excluded.account_amount_minor,"
+        " fx_rate = excluded.fx_rate, ticket = excluded.ticket "
+        + _NEWER.format(t="payment_requests")),
 }

@@ -15,6 +15,7 @@ chargeback of a deposit takes it back. Each of these events posts once.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -30,6 +31,10 @@ _PAYMENT_SIDE = {"DEPOSIT", "WITHDRAWAL"}
 _OPERATIONS = {"balance": "adjustments", "correction": "adjustments", "bonus": "bonus_credit",
                "charge": "fees_income", "commission": "fees_income"}
 _MONEY_MOVED = {"completed", "refunded", "charged_back"}
+# Withdrawal statuses in which the platform has taken the money off the account, and
+# those after which it gives it back.
+_HELD = {"approved", "processing", "completed"}
+_RETURNED = {"failed", "rejected", "cancelled"}
 
 
 def deal_lines(platform: str, login: int, currency: str, action: str, profit: int,
@@ -98,27 +103,86 @@ def post_new_deals(db: Any, accounts: Accounts, limit: int = -1) -> int | None:
     return written
 
 
-def payment_drafts(external_id: str, direction: str, status: str, platform: str,
-                   login: int | None, client_id: int, provider: str, amount: int, fee: int,
-                   currency: str, at: datetime) -> list[Draft]:
-    if status not in _MONEY_MOVED:
-        return []
-    client_side = (chart.trading(platform, login, currency) if login is not None
-                   else chart.client_money(client_id, currency))
-    clearing = chart.clearing(provider, currency)
-    sign = 1 if direction == "deposit" else -1
-    shown = format_money(amount, currency)
-    moved = [Line(clearing, sign * amount), Line(client_side, -sign * amount)]
-    if fee:
-        moved += [Line(chart.house("provider_fees", currency), fee), Line(clearing, -fee)]
-    drafts = [Draft("payment", f"{external_id}:completed",
-                    f"{direction.capitalize()} {external_id} via {provider}, {shown}",
-                    tuple(moved), at)]
-    if status != "completed" and direction == "deposit":
-        word = "Refund" if status == "refunded" else "Chargeback"
-        drafts.append(Draft("payment", f"{external_id}:{status}",
-                            f"{word} of deposit {external_id}, {shown}",
-                            (Line(clearing, -amount), Line(client_side, amount)), at))
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """What posting needs of a mirrored payment."""
+
+    external_id: str
+    direction: str
+    status: str
+    platform: str
+    login: int | None
+    client_id: int
+    provider: str
+    amount: int  # in the payment's currency
+    fee: int
+    currency: str
+    at: datetime
+    # Set when the trading account is in another currency: the amount booked on it.
+    account_amount: int | None = None
+    account_currency: str = ""
+    # The platform took the money out of the account (approval passed) at some point.
+    was_held: bool = False
+
+
+def _converted(amount: int, currency: str, booked: int, booked_currency: str,
+               ) -> tuple[Line, Line]:
+    """FX legs that carry `amount` in one currency over as `booked` in another; each
+    currency's legs still balance on their own."""
+    return (Line(chart.house("fx", currency), -amount),
+            Line(chart.house("fx", booked_currency), booked))
+
+
+def payment_drafts(p: Payment) -> list[Draft]:
+    """Entries for what has happened to a payment so far, each with its own source
+    key, so posting them again as the payment moves on adds only the new ones.
+
+    A withdrawal is two-phase: when the platform takes the money (approval) it moves
+    from the trading balance to the client's held money; on completion it leaves for
+    the provider; if it fails, is rejected or cancelled after that, it goes back."""
+    clearing = chart.clearing(p.provider, p.currency)
+    side_currency = p.account_currency or p.currency
+    side_amount = p.amount if p.account_amount is None else p.account_amount
+    trading = (chart.trading(p.platform, p.login, side_currency) if p.login is not None
+               else None)
+    held = chart.client_money(p.client_id, side_currency)
+    fx: tuple[Line, ...] = ()
+    if p.account_amount is not None and p.account_currency != p.currency:
+        fx = _converted(p.amount, p.currency, side_amount, side_currency)
+        if p.direction == "withdrawal":
+            fx = tuple(Line(line.code, -line.amount) for line in fx)
+    shown = format_money(p.amount, p.currency)
+    fee: tuple[Line, ...] = ()
+    if p.fee:
+        fee = (Line(chart.house("provider_fees", p.currency), p.fee), Line(clearing, -p.fee))
+    what = f"{p.direction.capitalize()} {p.external_id} via {p.provider}, {shown}"
+    drafts: list[Draft] = []
+    if p.direction == "deposit":
+        if p.status not in _MONEY_MOVED:
+            return []
+        client_side = trading or held
+        moved = (Line(clearing, p.amount), *fx, Line(client_side, -side_amount), *fee)
+        drafts.append(Draft("payment", f"{p.external_id}:completed", what, moved, p.at))
+        if p.status != "completed":
+            word = "Refund" if p.status == "refunded" else "Chargeback"
+            back = tuple(Line(line.code, -line.amount) for line in moved[:len(moved) - len(fee)])
+            drafts.append(Draft("payment", f"{p.external_id}:{p.status}",
+                                f"{word} of deposit {p.external_id}, {shown}", back, p.at))
+        return drafts
+    holding = trading is not None and (p.status in _HELD or p.was_held)
+    if holding and trading is not None:
+        drafts.append(Draft("payment", f"{p.external_id}:held",
+                            f"Withdrawal {p.external_id} held for payment, {shown}",
+                            (Line(trading, side_amount), Line(held, -side_amount)), p.at))
+        if p.status in _RETURNED:
+            drafts.append(Draft("payment", f"{p.external_id}:released",
+                                f"Withdrawal {p.external_id} {p.status}: money returned",
+                                (Line(held, side_amount), Line(trading, -side_amount)), p.at))
+    if p.status == "completed":
+        paid_from = held if holding or trading is None else trading
+        drafts.append(Draft("payment", f"{p.external_id}:completed", what,
+                            (Line(paid_from, side_amount), *fx, Line(clearing, -p.amount),
+                             *fee), p.at))
     return drafts
 
 
@@ -126,17 +190,22 @@ def post_payments(db: Any, accounts: Accounts, external_ids: Iterable[str]) -> i
     """Post what the given (mirrored) payments' statuses say has happened."""
     ids = list(external_ids)
     drafts: list[Draft] = []
+    held = ",".join(f"'{s}'" for s in sorted(_HELD))
     for i in range(0, len(ids), 900):
         chunk = ids[i:i + 900]
         marks = ",".join("?" * len(chunk))
         for (ext, direction, status, platform, login, client, provider, amount, fee,
-             currency, updated) in db.execute(
+             currency, updated, booked, account_currency, was_held) in db.execute(
                 "SELECT p.external_id, p.direction, p.status, a.platform, a.login,"
                 " p.client_id, p.provider, p.amount_minor, p.fee_minor, p.currency,"
-                " p.updated_at FROM payment_requests p"
+                " p.updated_at, p.account_amount_minor, a.currency,"
+                " EXISTS (SELECT 1 FROM payment_status_changes h WHERE h.payment_id = p.id"
+                f" AND h.status IN ({held})) FROM payment_requests p"
                 " LEFT JOIN trading_accounts a ON a.id = p.account_id"
                 f" WHERE p.external_id IN ({marks})", chunk):
             at = datetime.fromisoformat(updated).replace(tzinfo=UTC)
-            drafts += payment_drafts(ext, direction, status, platform or "", login, client,
-                                     provider, amount, fee, currency, at)
+            drafts += payment_drafts(Payment(
+                ext, direction, status, platform or "", login, client, provider, amount, fee,
+                currency, at, booked, (account_currency or "") if booked is not None else "",
+                bool(was_held)))
     return post_many(db, accounts, drafts)

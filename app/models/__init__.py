@@ -8,6 +8,7 @@ from app.models import (
     ledger,
     partners,
     payments,
+    reconciliation,
     sync_state,
     trading,
     users,
@@ -16,5 +17,5 @@ from app.models.base import Base
 
 __all__ = [
     "Base", "audit", "compliance", "crm", "kyc", "ledger", "partners", "payments",
-    "sync_state", "trading", "users",
+    "reconciliation", "sync_state", "trading", "users",
 ]

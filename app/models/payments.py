@@ -58,6 +58,20 @@ class PaymentRequest(Versioned, Base):
     payer_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     payer_account: Mapped[str] = mapped_column(String(128), nullable=False, default="")
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The gateway user who asked for it (a desk user, or "" for the client portal):
+    # whoever requested a withdrawal may not approve it.
+    requested_by_name: Mapped[str] = mapped_column(String(64), nullable=False, default="",
+                                                   server_default="")
+    # Bank identifier for a wire (BIC); payer_account holds the IBAN, wallet or card.
+    bank_code: Mapped[str] = mapped_column(String(16), nullable=False, default="",
+                                           server_default="")
+    # When the payment's currency is not the trading account's: the amount booked on
+    # the account and the rate used (account currency per payment currency, exact text).
+    account_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    fx_rate: Mapped[str] = mapped_column(String(32), nullable=False, default="",
+                                         server_default="")
+    # The platform deal that moved the money (a deposit's credit, a withdrawal's debit).
+    ticket: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index("ix_payment_requests_client", "client_id", "created_at"),

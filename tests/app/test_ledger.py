@@ -19,9 +19,9 @@ from app.errors import PermissionDenied, ValidationFailed
 from app.ledger import chart, views
 from app.ledger.chart import Accounts
 from app.ledger.journal import Draft, Line, Unbalanced, post, post_many
-from app.ledger.sources import deal_lines, payment_drafts
+from app.ledger.sources import Payment, deal_lines, payment_drafts
 from app.models.users import Role
-from app.services import ledger, users
+from app.services import clients, ledger, users
 from app.services.workspace import Desk
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -112,14 +112,14 @@ def test_deal_and_payment_postings_move_the_client_balance_as_the_platform_does(
     assert deal_lines("gw", 1, "USD", "balance", 10_000, 0, 0, 0, "DEPOSIT") == ()
     bonus = deal_lines("gw", 1, "USD", "bonus", 5_000, 0, 0, 0, "")
     assert {code for code, _ in bonus} == {chart.trading("gw", 1, "USD"), "bonus_credit:USD"}
-    back = payment_drafts("P1", "deposit", "charged_back", "gw", 1, 7, "Stripe", 10_000,
-                          300, "USD", AT)
+    back = payment_drafts(Payment("P1", "deposit", "charged_back", "gw", 1, 7, "Stripe",
+                                  10_000, 300, "USD", AT))
     assert [d.source_ref for d in back] == ["P1:completed", "P1:charged_back"]
     net = sum(amount for d in back for code, amount in d.lines
               if code == chart.trading("gw", 1, "USD"))
     assert net == 0
-    assert payment_drafts("P2", "deposit", "failed", "gw", 1, 7, "Stripe", 10_000, 0, "USD",
-                          AT) == []
+    assert payment_drafts(Payment("P2", "deposit", "failed", "gw", 1, 7, "Stripe", 10_000, 0,
+                                  "USD", AT)) == []
 
 
 def test_beancount_export_passes_bean_check_and_csv_reads_back(desk: Desk,
@@ -156,6 +156,10 @@ OPERATIONS = st.lists(st.one_of(
               st.integers(0, 10**6)),
     st.tuples(st.just("withdrawal"), st.integers(0, 3), st.integers(1, 10**9),
               st.integers(0, 10**6)),
+    st.tuples(st.just("withdrawal_failed"), st.integers(0, 3), st.integers(1, 10**9),
+              st.just(0)),
+    st.tuples(st.just("fx_deposit"), st.integers(0, 3), st.integers(1, 10**9),
+              st.integers(1, 10**9)),
     st.tuples(st.just("deal"), st.integers(0, 3), st.integers(-10**8, 10**8),
               st.integers(-10**5, 0)),
     st.tuples(st.just("reverse"), st.integers(0, 50), st.just(0), st.just(0)),
@@ -178,12 +182,24 @@ def test_any_sequence_balances_per_currency_and_balances_are_sums(
         expected: dict[str, int] = {}
         posted: list[tuple[int, dict[str, int]]] = []
         currencies = ("USD", "EUR", "JPY", "BTC")
+        people = [clients.create_client(desk, clients.ClientData(last_name=f"C{i}",
+                                                                 country="GB"))
+                  for i in range(4)]
         for n, (kind, who, amount, extra) in enumerate(ops):
             cur = currencies[who % len(currencies)]
             trading = chart.trading("gw", 500000 + who, cur)
             if kind in ("deposit", "withdrawal"):
-                drafts = payment_drafts(f"P{n}", kind, "completed", "gw", 500000 + who, who,
-                                        "Stripe", amount, extra, cur, AT)
+                drafts = payment_drafts(Payment(f"P{n}", kind, "completed", "gw", 500000 + who,
+                                                people[who], "Stripe", amount, extra, cur,
+                                                AT))
+            elif kind == "withdrawal_failed":  # held when approved, returned on failure
+                drafts = payment_drafts(Payment(f"P{n}", "withdrawal", "failed", "gw",
+                                                500000 + who, people[who], "SEPA", amount, 0,
+                                                cur, AT, was_held=True))
+            elif kind == "fx_deposit":  # paid in GBP, booked in the account's currency
+                drafts = payment_drafts(Payment(f"P{n}", "deposit", "completed", "gw",
+                                                500000 + who, people[who], "SEPA", amount, 0,
+                                                "GBP", AT, extra, cur))
             elif kind == "deal":
                 drafts = [Draft("deal", f"gw:{n}", "deal", deal_lines(
                     "gw", 500000 + who, cur, "sell", amount, extra, 0, 0, "CLIENT"), AT)]
