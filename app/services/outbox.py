@@ -227,19 +227,25 @@ def decide_kyc_case(desk: Desk, case_id: int, status: KycStatus, notes: str = ""
 def prepare_approval(desk: Desk, kind: str, entity: str, entity_ref: str) -> int:
     require(desk.actor, Permission.VIEW)
     with desk.store.write() as s:
-        approval = Approval(uid=str(uuid.uuid4()), kind=kind, entity=entity,
-                            entity_ref=entity_ref, prepared_by=desk.actor.id,
-                            status=ApprovalStatus.PENDING)
-        s.add(approval)
-        s.flush()
-        put_record(s, desk.actor, "approval", approval.uid, 0, {
-            "kind": kind, "entity": entity, "entity_ref": entity_ref,
-            "prepared_by": signer(s, desk.actor), "decided_by": None, "decided_ms": None,
-            "status": "pending", "reason": ""},
-            revert={"table": "approvals", "id": approval.id, "delete": True})
-        audit.record(s, desk.actor, "approval.prepare", entity, entity_ref,
-                     after={"approval": approval.uid, "kind": kind})
-        return approval.id
+        return prepare_approval_in(s, desk.actor, kind, entity, entity_ref)
+
+
+def prepare_approval_in(s: Session, actor: Actor, kind: str, entity: str,
+                        entity_ref: str) -> int:
+    """The first signature, inside the caller's transaction."""
+    approval = Approval(uid=str(uuid.uuid4()), kind=kind, entity=entity,
+                        entity_ref=entity_ref, prepared_by=actor.id,
+                        status=ApprovalStatus.PENDING)
+    s.add(approval)
+    s.flush()
+    put_record(s, actor, "approval", approval.uid, 0, {
+        "kind": kind, "entity": entity, "entity_ref": entity_ref,
+        "prepared_by": signer(s, actor), "decided_by": None, "decided_ms": None,
+        "status": "pending", "reason": ""},
+        revert={"table": "approvals", "id": approval.id, "delete": True})
+    audit.record(s, actor, "approval.prepare", entity, entity_ref,
+                 after={"approval": approval.uid, "kind": kind})
+    return approval.id
 
 
 # Who may give the second signature, by what is being approved. A kind not listed
@@ -254,30 +260,36 @@ def decide_approval(desk: Desk, approval_id: int, approve: bool, reason: str = "
         approval = s.get(Approval, approval_id)
         if approval is None:
             raise NotFound("This approval no longer exists.")
-        require(desk.actor, APPROVAL_RIGHTS.get(approval.kind, Permission.MANAGE_WORKSPACE))
-        if approval.prepared_by == desk.actor.id:
-            raise ValidationFailed("Whoever prepared this cannot also approve it: a second "
-                                   "person must decide.", "approval")
-        if approval.status is not ApprovalStatus.PENDING:
-            raise ValidationFailed(f"This approval is already {approval.status.value}.",
-                                   "approval")
-        from app.models.users import User
+        decide_approval_in(s, desk.actor, approval, approve, reason)
 
-        preparer = s.get(User, approval.prepared_by)
-        before = {"status": approval.status.value, "decided_by": None, "decided_at": None,
-                  "reason": approval.reason}
-        approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
-        approval.decided_by, approval.decided_at = desk.actor.id, datetime.now(UTC)
-        approval.reason = reason
-        put_record(s, desk.actor, "approval", approval.uid, approval.server_version, {
-            "kind": approval.kind, "entity": approval.entity,
-            "entity_ref": approval.entity_ref,
-            "prepared_by": preparer.username if preparer else "",
-            "decided_by": signer(s, desk.actor), "decided_ms": _ms(approval.decided_at),
-            "status": approval.status.value, "reason": reason},
-            revert={"table": "approvals", "id": approval.id, "values": before})
-        audit.record(s, desk.actor, "approval.decide", approval.entity, approval.entity_ref,
-                     after={"approval": approval.uid, "status": approval.status.value})
+
+def decide_approval_in(s: Session, actor: Actor, approval: Approval, approve: bool,
+                       reason: str = "") -> None:
+    """The second signature, inside the caller's transaction."""
+    require(actor, APPROVAL_RIGHTS.get(approval.kind, Permission.MANAGE_WORKSPACE))
+    if approval.prepared_by == actor.id:
+        raise ValidationFailed("Whoever prepared this cannot also approve it: a second "
+                               "person must decide.", "approval")
+    if approval.status is not ApprovalStatus.PENDING:
+        raise ValidationFailed(f"This approval is already {approval.status.value}.",
+                               "approval")
+    from app.models.users import User
+
+    preparer = s.get(User, approval.prepared_by)
+    before = {"status": approval.status.value, "decided_by": None, "decided_at": None,
+              "reason": approval.reason}
+    approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    approval.decided_by, approval.decided_at = actor.id, datetime.now(UTC)
+    approval.reason = reason
+    put_record(s, actor, "approval", approval.uid, approval.server_version, {
+        "kind": approval.kind, "entity": approval.entity,
+        "entity_ref": approval.entity_ref,
+        "prepared_by": preparer.username if preparer else "",
+        "decided_by": signer(s, actor), "decided_ms": _ms(approval.decided_at),
+        "status": approval.status.value, "reason": reason},
+        revert={"table": "approvals", "id": approval.id, "values": before})
+    audit.record(s, actor, "approval.decide", approval.entity, approval.entity_ref,
+                 after={"approval": approval.uid, "status": approval.status.value})
 
 
 # -- the outbox itself ------------------------------------------------------------------------
@@ -323,7 +335,10 @@ REVERTIBLE = {"clients": {"email", "phone", "country", "status", "segment", "ris
               "notes": set(), "approvals": {"status", "decided_by", "decided_at", "reason"},
               "kyc_cases": {"status", "notes", "decided_by", "decided_at", "enhanced",
                             "next_review"},
-              "kyc_documents": {"status", "reject_reason", "reviewed_by", "reviewed_at"}}
+              "kyc_documents": {"status", "reject_reason", "reviewed_by", "reviewed_at"},
+              # A payment request the gateway refused stays, marked rejected, so the
+              # clerk sees it and why (the outbox keeps the gateway's words).
+              "payment_requests": {"status"}}
 
 
 def apply_revert(s: Session, revert: dict[str, Any]) -> None:

@@ -106,6 +106,24 @@ class WithdrawalDecision(Strict):
     reason: ShortText = ""
 
 
+class RequestPayment(Strict):
+    payment_id: RecordId = Field(description="Chosen by the desk (a UUID); the payment's id.")
+    login: int = Field(ge=1)
+    direction: Literal["deposit", "withdrawal"]
+    method: Literal["card", "bank_wire", "e_wallet", "crypto"]
+    provider: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    amount: PositiveAmount = Field(description="In `currency`; the gateway converts it to "
+                                               "the account's currency at its rate.")
+    currency: Literal["USD", "EUR", "GBP"]
+    payer_name: Annotated[str, StringConstraints(max_length=200)] = Field(
+        description="Whose account the money comes from or goes to.")
+    payer_account: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(
+        description="IBAN, e-wallet id, crypto address, or a card as ****1234 (never a "
+                    "full card number).")
+    bank_code: Annotated[str, StringConstraints(max_length=16)] = ""
+    network: Annotated[str, StringConstraints(max_length=16)] = ""
+
+
 class PutRecord(Strict):
     kind: OwnedKind
     id: RecordId = Field(description="Chosen by the desk that creates it (a UUID).")

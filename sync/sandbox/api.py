@@ -36,6 +36,8 @@ from sync.sandbox.vault import Vault
 log = logging.getLogger("backdesk.sandbox")
 MAX_DOCUMENT = 20 * 1024 * 1024
 MONEY_ROLES = frozenset({"finance_officer", "manager", "admin"})
+# Asking for a payment moves no money yet; clerks take clients' requests.
+PAYMENT_ROLES = MONEY_ROLES | {"clerk"}
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": s.Error, "description": text} for code, text in (
         (400, "Malformed request"), (401, "Not signed in"), (403, "Role not allowed"),
@@ -288,6 +290,21 @@ async def withdrawal_decision(body: s.WithdrawalDecision, g: GatewayDep, who: Ca
                        lambda: g.broker.withdrawal_decision(body.payment_id, body.decision,
                                                             body.reason, who.user.username),
                        roles=MONEY_ROLES)
+
+
+@router.post("/commands/request-payment", response_model=s.CommandResult,
+             responses=COMMAND_RESPONSES,
+             summary="Record a deposit or ask for a withdrawal on a client's behalf")
+async def request_payment(body: s.RequestPayment, g: GatewayDep, who: CallerDep,
+                          key: IdempotencyKey, device: DeviceId, seq: DeviceSeq) -> Response:
+    def apply() -> list[Record]:
+        records = g.broker.request_payment(body.model_dump(), who.user.username,
+                                           g.sim.prices)
+        g.sim.in_flight.append(body.payment_id)  # the providers move it on from here
+        return records
+
+    return run_command(g, who, "request-payment", body, key, device, seq, apply,
+                       roles=PAYMENT_ROLES)
 
 
 @router.post("/commands/put-record", response_model=s.CommandResult,

@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from app.errors import ValidationFailed
+from app.models.payments import PaymentMethod
+from app.payments import fx, providers
 from sync.contract import wire
 from sync.contract.wire import money, parse_money
+from sync.sandbox.market import SYMBOLS
 from sync.sandbox.store import DeskUser, Record, SandboxStore, dumps, now_ms
 from sync.sandbox.stream import StreamHub
 
@@ -62,6 +67,11 @@ def check_signatures(kind: str, data: dict[str, Any], before: dict[str, Any] | N
                 raise Refusal(403, "forbidden",
                               f"A {user.role.replace('_', ' ')} cannot decide a "
                               f"{kind.replace('_', ' ')}.")
+
+
+def booked(p: dict[str, Any]) -> int:
+    """What a payment moves on its trading account, in the account's currency."""
+    return parse_money(p.get("account_amount") or p["amount"])
 
 
 def change_json(r: Record) -> str:
@@ -261,6 +271,52 @@ class Broker:
                           f"{current.version}, you edited {base_version}).", current=current)
         return [self.write("client", client_id, {**current.data, **changes})]
 
+    def request_payment(self, body: dict[str, Any], username: str,
+                        prices_e8: dict[str, int]) -> list[Record]:
+        """A deposit a desk recorded (pending until the provider confirms it) or a
+        withdrawal it asks for on the client's behalf (requested: waits for approval).
+        Nothing moves on the account yet."""
+        pid, login = body["payment_id"], body["login"]
+        if self.store.get("payment", pid) is not None:
+            raise Refusal(409, "version_conflict", f"Payment {pid} already exists.",
+                          payment_id=pid)
+        account = self.account(login)
+        self.usable(login)
+        try:
+            method = PaymentMethod(body["method"])
+            fee_rule = providers.provider(body["provider"], method)
+        except ValidationFailed as exc:
+            raise Refusal(422, "unknown_provider", str(exc), provider=body["provider"]) \
+                from exc
+        amount, currency = parse_money(body["amount"]), body["currency"]
+        if amount <= 0:
+            raise Refusal(422, "invalid_amount", "The amount must be above zero.",
+                          amount=body["amount"])
+        data: dict[str, Any] = {}
+        if currency != account["currency"]:
+            mids = {name: Decimal(bid + SYMBOLS[name].tick_e8).scaleb(-8)
+                    for name, bid in prices_e8.items() if name in SYMBOLS}
+            rate = fx.cross_rate(mids, currency, account["currency"])
+            if rate is None:
+                raise Refusal(422, "no_rate", f"No quote converts {currency} to "
+                              f"{account['currency']}.", currency=currency)
+            data = {"account_currency": account["currency"], "fx_rate": fx.rate_text(rate),
+                    "account_amount": money(fx.convert(amount, currency, rate,
+                                                       account["currency"]))}
+        status = "pending" if body["direction"] == "deposit" else "requested"
+        at = now_ms()
+        return [self.write("payment", pid, {
+            "payment_id": pid, "client_id": account["client_id"], "login": login,
+            "direction": body["direction"], "method": method.value,
+            "provider": fee_rule.name, "amount": money(amount), "currency": currency,
+            "fee": money(providers.fee(fee_rule, amount)), "status": status,
+            "history": [{"status": status, "at_ms": at, "note": f"asked by {username}"}],
+            "provider_ref": f"{fee_rule.name[:3].upper()}-{pid[-10:]}",
+            "payer_name": body["payer_name"], "payer_account": body["payer_account"],
+            "bank_code": body["bank_code"], "network": body["network"],
+            "third_party": False, "ticket": None, "requested_by": username,
+            "created_ms": at, "updated_ms": at, **data})]
+
     def withdrawal_decision(self, payment_id: str, decision: str, reason: str,
                             username: str) -> list[Record]:
         record = self.store.get("payment", payment_id)
@@ -279,8 +335,11 @@ class Broker:
                           f"Withdrawal {payment_id} is {status.replace('_', ' ')}; it cannot "
                           f"be {'sent' if decision == 'send' else decision + 'd'} now.",
                           payment_id=payment_id, payment_status=status)
+        if decision == "approve" and p.get("requested_by") == username:
+            raise Refusal(403, "four_eyes", "Whoever asked for this withdrawal cannot also "
+                          "approve it: a second person must decide.", payment_id=payment_id)
         out: list[Record] = []
-        amount = parse_money(p["amount"])
+        amount = booked(p)
         if decision == "approve":
             out += self.move_money(p["login"], "BALANCE", -amount, f"Withdrawal {payment_id}",
                                    reason="WITHDRAWAL")

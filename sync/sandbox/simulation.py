@@ -14,7 +14,7 @@ from typing import Any
 from app.demo.names import COUNTRY_WEIGHTS, POOLS
 from sync.contract.wire import lots, money, parse_money, parse_price, price
 from sync.sandbox import market
-from sync.sandbox.broker import Broker, Refusal
+from sync.sandbox.broker import Broker, Refusal, booked
 from sync.sandbox.build import FIRST_CLIENT, FIRST_LOGIN, client_id, payment_id
 from sync.sandbox.market import SYMBOLS
 from sync.sandbox.store import now_ms
@@ -235,7 +235,7 @@ class Simulation:
         b = self.broker
         if p["direction"] == "deposit":
             try:
-                records = b.move_money(p["login"], "BALANCE", parse_money(p["amount"]),
+                records = b.move_money(p["login"], "BALANCE", booked(p),
                                        f"Deposit {pid}", reason="DEPOSIT")
             except Refusal as refusal:  # the account was disabled meanwhile
                 b.set_payment_status(pid, p, "failed", refusal.message)
@@ -246,7 +246,7 @@ class Simulation:
     def fail(self, pid: str, p: dict[str, Any]) -> None:
         b = self.broker
         if p["direction"] == "withdrawal":  # the money comes back to the account
-            b.move_money(p["login"], "BALANCE", parse_money(p["amount"]),
+            b.move_money(p["login"], "BALANCE", booked(p),
                          f"Withdrawal {pid} failed", reason="WITHDRAWAL", returning=True)
         b.set_payment_status(pid, p, "failed", "Declined by the provider")
 
@@ -265,7 +265,7 @@ class Simulation:
         account = b.account(p["login"])
         if account["status"] in ("disabled", "archived"):
             return
-        amount = parse_money(p["amount"])
+        amount = booked(p)
         if rng.random() < 0.3:  # the broker refunds it, if the client still has the money
             try:
                 b.move_money(p["login"], "BALANCE", -amount, f"Refund {pid}", reason="REFUND")
