@@ -109,3 +109,29 @@ def test_ledger_commands(tmp_path: Path) -> None:
     check = subprocess.run([str(Path(sys.executable).parent / "bean-check"), str(book)],
                            capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout[:2000] + check.stderr[:2000]
+
+
+def test_payments_commands(tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    pw = {"BACKDESK_PASSWORD": "a-password"}
+    assert _run("init", "--workspace", ws, "--broker", "Cedar FX", env=pw).returncode == 0
+    assert _run("demo", "--workspace", ws, "--clients", "80", env=pw).returncode == 0
+    r = _run("payments", "queue", "--workspace", ws, env=pw)
+    assert r.returncode == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    payment = first.split()[0].lstrip("#")
+    assert "[" in first and "Waiting for" in first
+    r = _run("payments", "checks", payment, "--workspace", ws, env=pw)
+    assert r.returncode == 0, r.stderr
+    assert [line.split()[1] for line in r.stdout.splitlines()[:5]] == [
+        "KYC:", "Free", "Sanctions:", "Payee:", "AML:"]
+    r = _run("payments", "reject", payment, "--reason", " ", "--workspace", ws, env=pw)
+    assert r.returncode == 2 and "Say why" in r.stderr
+    r = _run("payments", "reject", payment, "--reason", "Client cancelled by phone",
+             "--workspace", ws, env=pw)
+    assert r.returncode == 0 and "rejected" in r.stdout
+    login = _run("payments", "queue", "--workspace", ws, env=pw).stdout.split()[1]
+    r = _run("payments", "request", "withdrawal", "--login", login, "--method", "bank_wire",
+             "--provider", "SEPA", "--amount", "10.00", "--to", "DE89370400440532013001",
+             "--bic", "COBADEFFXXX", "--workspace", ws, env=pw)
+    assert r.returncode == 2 and "check digits" in r.stderr

@@ -43,7 +43,7 @@ def _payments(b: _Builder, first_account: dict[int, AccountRow], managers: list[
             created = min(created, b.now - timedelta(minutes=5))
             recent = (b.now - created).days < 3
             if direction == "withdrawal" and recent:
-                status = "pending_approval"
+                status = "requested"
             else:
                 status = rng.choice(["pending", "processing"]) if recent else rng.choice(FINAL)
             third_party = direction == "deposit" and rng.random() < 0.02
@@ -54,7 +54,7 @@ def _payments(b: _Builder, first_account: dict[int, AccountRow], managers: list[
                          "Third Party Payer" if third_party else "", "",
                          rng.choice(managers), 1, ts(created), ts(created)))
             steps = ["requested"] + (["pending", "processing"] if status not in
-                                     ("pending_approval", "pending") else []) + [status]
+                                     ("requested", "pending") else []) + [status]
             for i, step in enumerate(dict.fromkeys(steps)):
                 history.append((pid, step, ts(created + timedelta(minutes=7 * i)), None, ""))
     insert_rows(b.s, payments.PaymentRequest.__table__,
