@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QSt
 
 from app.queries import catalogue
 from app.queries.listing import Listing
+from app.roles import Permission
 from app.services.workspace import Desk, WorkspaceInfo
 from sync.engine import SyncStatus
 from ui.sync_controller import status_line
@@ -18,6 +19,7 @@ from ui.views.audit_view import AuditPage
 from ui.views.clients_view import ClientsPage
 from ui.views.dashboard import DashboardPage
 from ui.views.kyc_view import KycPage
+from ui.views.ledger_view import LedgerPage
 from ui.views.list_page import ListPage
 from ui.views.reports_view import ReportsPage
 from ui.views.screening_view import ScreeningPage
@@ -50,9 +52,7 @@ class MainWindow(QMainWindow):
             ("Screening", lambda: ScreeningPage(desk, worker)),
             ("Payments", part("Payments", catalogue.PAYMENTS,
                               "No deposits or withdrawals recorded yet.")),
-            ("Accounting", part("Journal", catalogue.JOURNAL,
-                                "No journal entries yet. Deposits, withdrawals and closed "
-                                "deals are posted here once the ledger is connected.")),
+            ("Accounting", lambda: LedgerPage(desk, worker)),
             ("Partners", part("Partners", catalogue.PARTNERS,
                               "No introducing brokers or affiliates yet.")),
             ("Compliance", part("Compliance alerts", catalogue.ALERTS,
@@ -61,6 +61,9 @@ class MainWindow(QMainWindow):
             ("Audit", lambda: AuditPage(desk, worker)),
             ("Sync", lambda: SyncPage(desk, worker, self.sync_status)),
         ]
+        if not (desk.actor.can(Permission.RUN_REPORTS) or desk.actor.can(Permission.POST_LEDGER)):
+            # The ledger is finance's and reporting's: the services refuse others anyway.
+            self.factories = [f for f in self.factories if f[0] != "Accounting"]
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(170)
