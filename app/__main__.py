@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     export = ledger_sub.add_parser("export", help="write the journal as Beancount or CSV")
     export.add_argument("--format", choices=("beancount", "csv"), default="beancount")
     export.add_argument("path", type=Path)
+    from app.cli_reports import add_parser as add_report_parser
+
+    add_report_parser(sub)
+    from app.cli_payments import add_parser as add_payments_parser
+
+    add_payments_parser(sub)
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
     gui.add_argument("--gateway", metavar="URL", help="the broker's gateway")
@@ -201,6 +207,14 @@ def run(argv: list[str]) -> int:
         return _kyc(folder, args)
     if command == "ledger":
         return _ledger(folder, args)
+    if command == "payments":
+        from app.cli_payments import run as run_payments
+
+        return run_payments(folder, args)
+    if command == "report":
+        from app.cli_reports import run as run_report
+
+        return run_report(folder, args)
     if command == "clients":
         return _dormancy(folder)
     if command == "audit":
