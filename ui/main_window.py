@@ -21,6 +21,7 @@ from ui.views.dashboard import DashboardPage
 from ui.views.kyc_view import KycPage
 from ui.views.ledger_view import LedgerPage
 from ui.views.list_page import ListPage
+from ui.views.payments_view import PaymentsPage
 from ui.views.reports_view import ReportsPage
 from ui.views.screening_view import ScreeningPage
 from ui.views.sync_view import SyncPage
@@ -50,8 +51,7 @@ class MainWindow(QMainWindow):
             ("Clients", lambda: ClientsPage(desk, worker)),
             ("KYC", lambda: KycPage(desk, worker)),
             ("Screening", lambda: ScreeningPage(desk, worker)),
-            ("Payments", part("Payments", catalogue.PAYMENTS,
-                              "No deposits or withdrawals recorded yet.")),
+            ("Payments", lambda: PaymentsPage(desk, worker)),
             ("Accounting", lambda: LedgerPage(desk, worker)),
             ("Partners", part("Partners", catalogue.PARTNERS,
                               "No introducing brokers or affiliates yet.")),
@@ -100,6 +100,8 @@ class MainWindow(QMainWindow):
         for page in self.pages.values():
             if isinstance(page, SyncPage):
                 page.set_status(status)
+            elif isinstance(page, PaymentsPage):
+                page.set_sync_status(status)
 
     # -- parts -----------------------------------------------------------------
     def show_part(self, row: int) -> None:

@@ -91,11 +91,18 @@ class ApprovalState:
     needed: int                  # 1 or 2 approvers
     given_by: tuple[str, ...]    # full names, in order
     usd_minor: int | None        # value in US cents (None: no quote)
-    queued: bool                 # approved here, waiting in the outbox for the gateway
+    # The decision made here that waits in the outbox for the gateway: approve/reject.
+    pending: str | None = None
+
+    @property
+    def queued(self) -> bool:
+        return self.pending == "approve"
 
     def describe(self) -> str:
-        if self.queued:
+        if self.pending == "approve":
             return "Approved; waiting to reach the gateway."
+        if self.pending == "reject":
+            return "Rejected here; the rejection waits to reach the gateway."
         if not self.given_by:
             return f"Waiting for {'two approvers' if self.needed == 2 else 'approval'}."
         return f"Approved by {', '.join(self.given_by)}; waiting for a second approver."
@@ -216,11 +223,17 @@ def _first_signature(s: Session, payment: PaymentRequest) -> Approval | None:
         Approval.status == ApprovalStatus.PENDING))
 
 
-def _queued(s: Session, payment: PaymentRequest) -> bool:
-    return s.scalar(select(OutboxCommand.id).where(
+def _pending(s: Session, payment: PaymentRequest) -> str | None:
+    """The last decision made here that has not reached the gateway yet."""
+    payload = s.scalar(select(OutboxCommand.payload).where(
         OutboxCommand.kind == "withdrawal-decision",
         OutboxCommand.entity_ref == payment.external_id,
-        OutboxCommand.status.in_((OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT)))) is not None
+        OutboxCommand.status.in_((OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT)))
+        .order_by(OutboxCommand.device_seq.desc()).limit(1))
+    if payload is None:
+        return None
+    decision = str(payload.get("decision"))
+    return "approve" if decision == "send" else decision
 
 
 def _state(s: Session, payment: PaymentRequest) -> ApprovalState:
@@ -231,7 +244,7 @@ def _state(s: Session, payment: PaymentRequest) -> ApprovalState:
         user = s.get(User, first.prepared_by)
         names = (user.full_name if user else "?",)
     return ApprovalState(2 if _policy(s).needs_second(usd) else 1, names, usd,
-                         _queued(s, payment))
+                         _pending(s, payment))
 
 
 def checks(desk: Desk, payment_id: int) -> Checks:
@@ -266,7 +279,11 @@ def approve_withdrawal(desk: Desk, payment_id: int, note: str = "") -> str:
         if _is_requester(s, desk.actor, payment):
             raise ValidationFailed("You asked for this withdrawal, so you cannot approve it: "
                                    "another finance officer must.", "approver")
-        if _queued(s, payment):
+        pending = _pending(s, payment)
+        if pending == "reject":
+            raise ValidationFailed("This withdrawal was rejected here; the rejection waits "
+                                   "to reach the gateway.", "status")
+        if pending:
             raise ValidationFailed("This withdrawal is already approved and waiting to be "
                                    "sent.", "status")
         found = withdrawal_checks(s, payment)
@@ -320,6 +337,9 @@ def reject_withdrawal(desk: Desk, payment_id: int, reason: str) -> None:
         if payment.status not in (PaymentStatus.REQUESTED, PaymentStatus.APPROVED):
             raise ValidationFailed(f"This withdrawal is {payment.status.value}; it can no "
                                    "longer be rejected.", "status")
+        if _pending(s, payment) == "reject":
+            raise ValidationFailed("This withdrawal is already rejected; the rejection "
+                                   "waits to reach the gateway.", "status")
         first = _first_signature(s, payment)
         if first is not None:
             first.status = ApprovalStatus.REJECTED
@@ -381,3 +401,49 @@ def withdrawal_queue(desk: Desk, limit: int = 500) -> list[QueueRow]:
 __all__ = ["PAYMENT_CURRENCIES", "ApprovalState", "PaymentForm", "Preview", "QueueRow",
            "approval_state", "approve_withdrawal", "checks", "preview",
            "reject_withdrawal", "request_payment", "usd_value", "withdrawal_queue"]
+
+
+# -- for the payment form ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PaymentAccount:
+    """Whose trading account a payment form names, read before anything is typed."""
+
+    login: int
+    currency: str
+    client_id: int
+    client_name: str
+    holder: str         # the name the client's bank accounts and wallets are held in
+    on_platform: bool   # False: the gateway does not know it yet, so a request would fail
+
+
+def payment_account(desk: Desk, login: int) -> PaymentAccount:
+    require(desk.actor, Permission.REQUEST_PAYMENTS)
+    with desk.store.read() as s:
+        account = _account(s, login)
+        client = s.get(Client, account.client_id)
+        if client is None:
+            raise NotFound(f"The client of trading account {login} no longer exists.")
+        return PaymentAccount(account.login, account.currency, client.id, client.display_name,
+                              legal_name(client),
+                              client.external_id is not None and account.server_version != 0)
+
+
+def pending_decisions(desk: Desk) -> dict[str, str]:
+    """The decision each withdrawal waits to send, by its gateway id ("approve" or
+    "reject"): ApprovalState.queued is true for both, and a clerk must not read a
+    rejection as an approval."""
+    require(desk.actor, Permission.VIEW)
+    with desk.store.read() as s:
+        rows = s.execute(select(OutboxCommand.entity_ref, OutboxCommand.payload).where(
+            OutboxCommand.kind == "withdrawal-decision",
+            OutboxCommand.status.in_((OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT)))
+            .order_by(OutboxCommand.device_seq))
+        found: dict[str, str] = {}
+        for ref, payload in rows:
+            if payload.get("decision") in ("approve", "reject"):
+                found[ref] = str(payload["decision"])
+        return found
+
+
+__all__ += ["PaymentAccount", "payment_account", "pending_decisions"]

@@ -317,6 +317,11 @@ def test_reject_needs_a_reason_and_blocked_withdrawals_cannot_be_approved(desk: 
     with pytest.raises(ValidationFailed, match="Say why"):
         payments.reject_withdrawal(people["fin1"], pid, "  ")
     payments.reject_withdrawal(people["fin1"], pid, "KYC not finished")
+    state = payments.approval_state(desk, pid)
+    assert state.pending == "reject" and not state.queued
+    assert state.describe().startswith("Rejected here")
+    with pytest.raises(ValidationFailed, match="already rejected"):
+        payments.reject_withdrawal(people["fin2"], pid, "again")
     queue = payments.withdrawal_queue(people["clerk"])
     assert [r.payment_id for r in queue] == [pid]  # still requested until the gateway says
     assert queue[0].blocked and "KYC" in queue[0].blocked[0]

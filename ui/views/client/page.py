@@ -32,6 +32,7 @@ from app.services.clients import get_client
 from app.services.workspace import Desk
 from ui.dialogs.client_form import ClientForm
 from ui.dialogs.client_status import StatusChangeDialog
+from ui.dialogs.payment_request import PaymentRequestDialog
 from ui.messages import user_message
 from ui.views.client.format import ERROR_STYLE, label, sentence
 from ui.views.client.notes_tasks import NotesPanel, TasksPanel
@@ -73,6 +74,9 @@ class ClientPageView(QWidget):
         self.status_button.setMenu(QMenu(self.status_button))
         for w in (self.edit_button, self.status_button):
             w.setVisible(self.can_edit)
+        self.payment_button = QPushButton("New payment…")
+        self.payment_button.setVisible(desk.actor.can(Permission.REQUEST_PAYMENTS))
+        self.payment_button.clicked.connect(self.new_payment)
         self.banner = QLabel()
         self.banner.setObjectName("frozenBanner")
         self.banner.setStyleSheet("background: #b3261e; color: white; padding: 6px;")
@@ -89,6 +93,7 @@ class ClientPageView(QWidget):
         top = QHBoxLayout()
         top.addWidget(back, 0, Qt.AlignmentFlag.AlignTop)
         top.addLayout(heading, 1)
+        top.addWidget(self.payment_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.status_button, 0, Qt.AlignmentFlag.AlignTop)
 
@@ -245,6 +250,19 @@ class ClientPageView(QWidget):
         form.accepted.connect(self._changed_here)
         self._replace_dialog(form)
         form.open()
+
+    def new_payment(self) -> None:
+        if self.page is None:
+            return
+        dialog = PaymentRequestDialog(self.desk, self.worker, parent=self,
+                                      logins=[a.login for a in self.page.accounts])
+        dialog.sent.connect(lambda _pid, said: self._payment_sent(said))
+        self._replace_dialog(dialog)
+        dialog.open()
+
+    def _payment_sent(self, said: str) -> None:
+        self.say(said)
+        self._changed_here()
 
     def _replace_dialog(self, dialog: QDialog) -> None:
         if self.dialog is not None:
