@@ -61,6 +61,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/screening.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/reconcile.py
 
 # Rewrite sync/contract/openapi.json after changing the gateway API.
 contract: $(INSTALLED)

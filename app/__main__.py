@@ -102,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     from app.cli_payments import add_parser as add_payments_parser
 
     add_payments_parser(sub)
+    from app.cli_reconcile import add_parser as add_reconcile
+
+    add_reconcile(sub)
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
     gui.add_argument("--gateway", metavar="URL", help="the broker's gateway")
@@ -207,6 +210,10 @@ def run(argv: list[str]) -> int:
         return _kyc(folder, args)
     if command == "ledger":
         return _ledger(folder, args)
+    if command == "reconcile":
+        from app.cli_reconcile import run as reconcile
+
+        return reconcile(folder, args)
     if command == "payments":
         from app.cli_payments import run as run_payments
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from app.services.gateway import GatewayConfig
+from app.services.reconciliation import reconcile_after_sync
 from app.services.screening.waiting import screen_waiting
 from app.workspace.store import Store
 from sync.client import Credentials, GatewayClient, GatewayError, Unreachable
@@ -24,6 +25,9 @@ from sync.push import Pusher
 PULL_EVERY_S = 5.0
 # Clients from the platform are screened after each exchange for up to this long.
 SCREEN_BUDGET_S = 2.0
+# Reconciliation runs in full after an exchange that changed the books; runs longer
+# than this are spaced out (app/services/reconciliation.py).
+RECONCILE_BUDGET_S = 2.0
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
@@ -87,6 +91,7 @@ class SyncEngine:
         total = PullStats(records=first.records + after.records,
                           seconds=first.seconds + after.seconds)
         screen_waiting(self.store, SCREEN_BUDGET_S)
+        reconcile_after_sync(self.store, RECONCILE_BUDGET_S)
         self.report(online=True, message=self.online_text(), last_sync=datetime.now(UTC),
                     records=total.records, rate=first.rate)
         return total

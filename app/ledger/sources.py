@@ -2,9 +2,9 @@
 
 Deals come from the platform's mirror. A trade's profit, swap, commission and fee
 move the client's trading balance against the broker's trading P&L and fees income.
-Balance operations post by their kind; those the platform made for a deposit or a
-withdrawal (reason DEPOSIT or WITHDRAWAL) are the platform's copy of a payment and
-post nothing: the payment posts, and reconciliation matches the two.
+Balance operations post by their kind; those the platform made for a payment event
+(reason DEPOSIT, WITHDRAWAL, REFUND or CHARGEBACK) are the platform's copy of a
+payment and post nothing: the payment posts, and reconciliation matches the two.
 
 Payments post when the money moved: a completed deposit moves money from the
 provider's clearing account to the client's trading balance (the provider's fee is
@@ -26,7 +26,8 @@ from app.ledger.journal import Draft, Line, post_many
 from app.money import format_money
 
 DEALS_POSTED = "ledger.deals_posted_to"  # settings key: the highest deal id posted
-_PAYMENT_SIDE = {"DEPOSIT", "WITHDRAWAL"}
+# Balance and charge deals the platform makes for a payment event: the payment posts.
+_PAYMENT_SIDE = {"DEPOSIT", "WITHDRAWAL", "REFUND", "CHARGEBACK"}
 # Balance operations by action: the broker's account on the other side.
 _OPERATIONS = {"balance": "adjustments", "correction": "adjustments", "bonus": "bonus_credit",
                "charge": "fees_income", "commission": "fees_income"}
@@ -46,7 +47,7 @@ def deal_lines(platform: str, login: int, currency: str, action: str, profit: in
         return ((trading, -(profit + commission + swap + fee)),
                 (chart.house("trading_pnl", currency), profit + swap),
                 (chart.house("fees_income", currency), commission + fee))
-    if action == "balance" and reason.upper() in _PAYMENT_SIDE:
+    if action in ("balance", "charge") and reason.upper() in _PAYMENT_SIDE:
         return ()
     if action == "credit":
         return ((chart.credit(platform, login, currency), -profit),

@@ -124,6 +124,10 @@ class ProviderLine(Base):
     fee_minor: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     currency: Mapped[str] = mapped_column(String(5), nullable=False)
     value_date: Mapped[date] = mapped_column(Date, nullable=False)
+    # How many times the provider listed this transaction in one statement: more than
+    # once is a duplicate at the provider (overlapping statements keep the highest).
+    copies: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                        server_default="1")
 
     __table_args__ = (
         # The same transaction in two overlapping statements is one line.

@@ -1,4 +1,5 @@
-"""Sandbox-only switches: faults, the simulation clock, compaction and restarts.
+"""Sandbox-only switches: faults, the simulation clock, compaction and restarts;
+reconciliation breaks to seed and the providers' statements (sync/sandbox/breaks.py).
 
 Not part of the gateway contract (a real gateway has none of this), so these routes
 stay out of the OpenAPI document; they need an admin session.
@@ -6,12 +7,15 @@ stay out of the OpenAPI document; they need an admin session.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from sync.sandbox import breaks
 from sync.sandbox.api import ApiError, Caller, Gateway, caller, gateway
+from sync.sandbox.broker import Refusal
 
 
 async def admin(request: Request, who: Annotated[Caller, Depends(caller)]) -> Gateway:
@@ -75,3 +79,27 @@ async def inject(g: AdminGateway, kind: Annotated[str, Body(max_length=40)],
     with g.broker.transaction():
         record = g.store.put(kind, record_id, data)
     return JSONResponse({"seq": record.seq})
+
+
+@router.post("/breaks/{name}")
+async def seed_break(g: AdminGateway, name: Annotated[str, Path(max_length=40)],
+                     options: Annotated[dict[str, Any] | None, Body()] = None) -> Response:
+    """Seed one reconciliation break; says what it made (payment id, login, tickets)."""
+    try:
+        with g.broker.transaction():
+            made = breaks.seed(g.broker, name, options or {})
+    except Refusal as refusal:
+        raise ApiError(refusal.status, refusal.code, refusal.message) from refusal
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from exc
+    return JSONResponse(made)
+
+
+@router.get("/statements/{provider}")
+async def provider_statement(g: AdminGateway, provider: Annotated[str, Path(max_length=64)],
+                             start: Annotated[date, Query(alias="from")],
+                             end: Annotated[date, Query(alias="to")]) -> Response:
+    """A provider's statement for a date range, as its portal would give it (CSV)."""
+    return Response(breaks.statement(g.broker, provider, start, end), media_type="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{provider}-{start}-{end}.csv"'})

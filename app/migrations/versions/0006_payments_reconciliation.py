@@ -126,6 +126,7 @@ def upgrade() -> None:
         sa.Column("fee_minor", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(length=5), nullable=False),
         sa.Column("value_date", sa.Date(), nullable=False),
+        sa.Column("copies", sa.Integer(), nullable=False, server_default="1"),
         sa.ForeignKeyConstraint(["statement_id"], ["provider_statements.id"],
                                 name=op.f("fk_provider_lines_statement_id_provider_statements")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_provider_lines")),
