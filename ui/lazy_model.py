@@ -8,11 +8,12 @@ Search and sort run in SQL, so a million rows cost what one page costs.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from app.queries.listing import Listing, Row
+from app.queries.listing import Listing
 from app.workspace.store import Store
 from ui.worker import DbWorker
 
@@ -22,34 +23,43 @@ MAX_PAGES = 50
 Index = QModelIndex | QPersistentModelIndex
 
 
-class SqlPageModel(QAbstractTableModel):
+class PagedTable(QAbstractTableModel):
+    """The paging both lazy models share: the total and a few pages held (least
+    recently used dropped), pages asked for once on the worker, and answers from an
+    older search or sort thrown away. Subclasses say how to read the first page with
+    the total, and any other page."""
+
     loaded = Signal(int)  # row count after a (re)load
     failed = Signal(str)
+    max_pages = MAX_PAGES
 
-    def __init__(self, listing: Listing, store: Store, worker: DbWorker) -> None:
+    def __init__(self, worker: DbWorker) -> None:
         super().__init__()
-        self.listing, self.store, self.worker = listing, store, worker
+        self.worker = worker
         self._rows = 0
-        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+        self._pages: OrderedDict[int, list[Any]] = OrderedDict()
         self._asked: set[int] = set()
         self._generation = 0
-        self.search = ""
-        self.sort_column: int | None = None
-        self.descending = listing.default_descending
 
-    # -- loading ---------------------------------------------------------------
+    def first_job(self) -> Callable[[], tuple[int, list[Any]]] | None:
+        """A job reading (total, first page) with the current search and sort."""
+        raise NotImplementedError
+
+    def page_job(self, number: int) -> Callable[[], list[Any]] | None:
+        raise NotImplementedError
+
+    def fail_text(self, error: BaseException) -> str:
+        return getattr(error, "message", None) or f"Could not load the list: {error}"
+
     def reload(self) -> None:
         self._generation += 1
-        gen, text, sort, desc = self._generation, self.search, self.sort_column, self.descending
-        listing, store = self.listing, self.store
-
-        def job() -> tuple[int, list[Row]]:
-            with store.read() as s:
-                return listing.count(s, text), listing.page(s, text, sort, desc, 0, PAGE)
-
+        gen, job = self._generation, self.first_job()
+        if job is None:
+            self._reset(gen, (0, []))
+            return
         self.worker.submit(job, lambda res: self._reset(gen, res), self._fail, owner=self)
 
-    def _reset(self, gen: int, result: tuple[int, list[Row]]) -> None:
+    def _reset(self, gen: int, result: tuple[int, list[Any]]) -> None:
         if gen != self._generation:
             return  # a newer search or sort superseded this one
         count, first = result
@@ -61,28 +71,23 @@ class SqlPageModel(QAbstractTableModel):
         self.loaded.emit(count)
 
     def _fail(self, error: BaseException) -> None:
-        self.failed.emit(getattr(error, "message", None) or f"Could not load the list: {error}")
+        self.failed.emit(self.fail_text(error))
 
     def _request(self, page: int) -> None:
-        if page in self._asked:
+        job = None if page in self._asked else self.page_job(page)
+        if job is None:
             return
         self._asked.add(page)
-        gen, text, sort, desc = self._generation, self.search, self.sort_column, self.descending
-        listing, store = self.listing, self.store
-
-        def job() -> list[Row]:
-            with store.read() as s:
-                return listing.page(s, text, sort, desc, page * PAGE, PAGE)
-
+        gen = self._generation
         self.worker.submit(job, lambda rows: self._arrived(gen, page, rows), self._fail,
                            owner=self)
 
-    def _arrived(self, gen: int, page: int, rows: list[Row]) -> None:
+    def _arrived(self, gen: int, page: int, rows: list[Any]) -> None:
         self._asked.discard(page)
         if gen != self._generation:
             return
         self._pages[page] = rows
-        while len(self._pages) > MAX_PAGES:
+        while len(self._pages) > self.max_pages:
             self._pages.popitem(last=False)
         first = page * PAGE
         last = min(first + len(rows), self._rows) - 1
@@ -90,7 +95,8 @@ class SqlPageModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(first, 0),
                                   self.index(last, self.columnCount() - 1))
 
-    def row(self, row: int) -> Row | None:
+    def row(self, row: int) -> Any:
+        """The row's record, or None while its page is on its way."""
         page = self._pages.get(row // PAGE)
         if page is None:
             self._request(row // PAGE)
@@ -99,10 +105,38 @@ class SqlPageModel(QAbstractTableModel):
         offset = row % PAGE
         return page[offset] if offset < len(page) else None
 
-    # -- Qt model API ----------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._rows
 
+
+class SqlPageModel(PagedTable):
+    def __init__(self, listing: Listing, store: Store, worker: DbWorker) -> None:
+        super().__init__(worker)
+        self.listing, self.store = listing, store
+        self.search = ""
+        self.sort_column: int | None = None
+        self.descending = listing.default_descending
+
+    def first_job(self) -> Callable[[], tuple[int, list[Any]]]:
+        text, sort, desc = self.search, self.sort_column, self.descending
+        listing, store = self.listing, self.store
+
+        def job() -> tuple[int, list[Any]]:
+            with store.read() as s:
+                return listing.count(s, text), list(listing.page(s, text, sort, desc, 0,
+                                                                 PAGE))
+        return job
+
+    def page_job(self, number: int) -> Callable[[], list[Any]]:
+        text, sort, desc = self.search, self.sort_column, self.descending
+        listing, store = self.listing, self.store
+
+        def job() -> list[Any]:
+            with store.read() as s:
+                return list(listing.page(s, text, sort, desc, number * PAGE, PAGE))
+        return job
+
+    # -- Qt model API ----------------------------------------------------------
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.listing.columns)
 

@@ -9,21 +9,19 @@ ledger goes through its services instead, so their permission checks hold here t
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from app.ledger.views import Page
 from app.money import exponent, from_minor
+from ui.lazy_model import PAGE, PagedTable
 from ui.messages import user_message
 from ui.worker import DbWorker
 
-PAGE = 200
-MAX_PAGES = 40
 MUTED = QColor("#6b6b6b")
 
 # search text, sort column, descending, offset, limit -> one page and the total
@@ -44,86 +42,46 @@ class PagedColumn:
     sortable: bool = True
 
 
-class PagedModel(QAbstractTableModel):
-    loaded = Signal(int)  # total rows after a reload
-    failed = Signal(str)
+class PagedModel(PagedTable):
+    max_pages = 40
 
     def __init__(self, worker: DbWorker, columns: Sequence[PagedColumn],
                  muted: Callable[[Any], bool] | None = None) -> None:
-        super().__init__()
-        self.worker, self.columns, self.muted = worker, columns, muted
+        super().__init__(worker)
+        self.columns, self.muted = columns, muted
         self.fetch: Fetch | None = None
         self.search = ""
         self.sort_column = 0
         self.descending = False
-        self._total = 0
-        self._pages: OrderedDict[int, list[Any]] = OrderedDict()
-        self._asked: set[int] = set()
-        self._generation = 0
 
     def set_fetch(self, fetch: Fetch | None) -> None:
         self.fetch = fetch
         self.reload()
 
-    def reload(self) -> None:
-        self._generation += 1
-        fetch, gen = self.fetch, self._generation
+    def first_job(self) -> Callable[[], tuple[int, list[Any]]] | None:
+        fetch, args = self.fetch, (self.search, self.sort_column, self.descending)
         if fetch is None:
-            self._reset(gen, Page(0, []))
-            return
-        args = (self.search, self.sort_column, self.descending)
-        self.worker.submit(lambda: fetch(*args, 0, PAGE), lambda p: self._reset(gen, p),
-                           self._fail, owner=self)
+            return None
 
-    def _reset(self, gen: int, page: Page[Any]) -> None:
-        if gen != self._generation:
-            return  # a newer search, sort or account superseded this answer
-        self.beginResetModel()
-        self._total = page.total
-        self._pages = OrderedDict({0: page.rows})
-        self._asked = set()
-        self.endResetModel()
-        self.loaded.emit(page.total)
+        def job() -> tuple[int, list[Any]]:
+            page = fetch(*args, 0, PAGE)
+            return page.total, list(page.rows)
+        return job
 
-    def _fail(self, error: BaseException) -> None:
-        self.failed.emit(user_message(error))
+    def page_job(self, number: int) -> Callable[[], list[Any]] | None:
+        fetch, args = self.fetch, (self.search, self.sort_column, self.descending)
+        if fetch is None:
+            return None
+        return lambda: list(fetch(*args, number * PAGE, PAGE).rows)
 
-    def _request(self, number: int) -> None:
-        fetch = self.fetch
-        if number in self._asked or fetch is None:
-            return
-        self._asked.add(number)
-        gen, args = self._generation, (self.search, self.sort_column, self.descending)
-        self.worker.submit(lambda: fetch(*args, number * PAGE, PAGE),
-                           lambda p: self._arrived(gen, number, p), self._fail, owner=self)
-
-    def _arrived(self, gen: int, number: int, page: Page[Any]) -> None:
-        self._asked.discard(number)
-        if gen != self._generation:
-            return
-        self._pages[number] = page.rows
-        while len(self._pages) > MAX_PAGES:
-            self._pages.popitem(last=False)
-        first = number * PAGE
-        last = min(first + len(page.rows), self._total) - 1
-        if last >= first:
-            self.dataChanged.emit(self.index(first, 0),
-                                  self.index(last, len(self.columns) - 1))
+    def fail_text(self, error: BaseException) -> str:
+        return user_message(error)
 
     def item(self, row: int) -> Any:
         """The row's record, or None while its page is on its way."""
-        page = self._pages.get(row // PAGE)
-        if page is None:
-            self._request(row // PAGE)
-            return None
-        self._pages.move_to_end(row // PAGE)
-        offset = row % PAGE
-        return page[offset] if offset < len(page) else None
+        return self.row(row)
 
     # -- Qt model API ----------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._total
-
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
