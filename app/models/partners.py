@@ -22,6 +22,8 @@ class Partner(Versioned, Base):
     referral_code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     currency: Mapped[str] = mapped_column(String(5), nullable=False)
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
+    # The trading account agent commission is paid into (a balance operation).
+    payout_account_id: Mapped[int | None] = mapped_column(ForeignKey("trading_accounts.id"))
 
 
 class PartnerMove(Base):
@@ -72,24 +74,88 @@ class PlanAssignment(Base):
     __table_args__ = (Index("ix_plan_assignments_partner", "partner_id", "effective_from"),)
 
 
-class CommissionAccrual(Base):
-    __tablename__ = "commission_accruals"
+class PlanVersion(Base):
+    """The rules of a plan from a date on. A change adds a version; deals before its
+    date keep the rules they were accrued under."""
+
+    __tablename__ = "commission_plan_versions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), nullable=False)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), nullable=False)
     plan_id: Mapped[int] = mapped_column(ForeignKey("commission_plans.id"), nullable=False)
-    tier: Mapped[int] = mapped_column(Integer, nullable=False)
+    effective_from: Mapped[date] = mapped_column(Date, nullable=False)
+    rules: Mapped[JSONDict] = mapped_column(JSON, nullable=False, default=dict)
+    tier_shares_bp: Mapped[JSONDict] = mapped_column(JSON, nullable=False, default=dict)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("plan_id", "effective_from"),)
+
+
+class CommissionAccrual(Base):
+    """What one deal earned one beneficiary. Exact amounts are in millionths of the
+    minor unit; `amount_minor` is rounded with the beneficiary's carried residue, and
+    `residue_micro` is what it carries on after this accrual."""
+
+    __tablename__ = "commission_accruals"
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("commission_plans.id"), nullable=False)
+    tier: Mapped[int] = mapped_column(Integer, nullable=False)  # 0: the client's own partner
     rule: Mapped[str] = mapped_column(String(64), nullable=False)
+    exact_micro: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    revenue_micro: Mapped[int] = mapped_column(BigInteger, nullable=False)  # of exact_micro
     amount_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    residue_micro: Mapped[int] = mapped_column(BigInteger, nullable=False)
     currency: Mapped[str] = mapped_column(String(5), nullable=False)
     time_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     payout_id: Mapped[int | None] = mapped_column(ForeignKey("payouts.id"))
 
     __table_args__ = (
-        UniqueConstraint("deal_id", "partner_id"),
-        Index("ix_commission_accruals_partner_time", "partner_id", "time_ms", "amount_minor"),
+        Index("ix_commission_accruals_partner_time", "partner_id", "time_ms"),
+        {"sqlite_with_rowid": False},
     )
+
+
+class CommissionCarry(Base):
+    """The sub-cent residue each beneficiary carries to its next accrual."""
+
+    __tablename__ = "commission_carry"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(5), primary_key=True)
+    residue_micro: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class CpaAward(Base):
+    """A referred client who qualified for a CPA: paid once, clawed back once."""
+
+    __tablename__ = "commission_cpa_awards"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), nullable=False)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("commission_plans.id"), nullable=False)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), nullable=False)
+    clawback_deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+
+
+class RunStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    DECIDED = "decided"
+
+
+class CommissionRun(Versioned, Base):
+    """A period's payout run: who prepared it, over which deals."""
+
+    __tablename__ = "commission_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    prepared_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    status: Mapped[RunStatus] = mapped_column(str_enum(RunStatus, "run_status"))
 
 
 class PayoutStatus(enum.StrEnum):
@@ -113,3 +179,7 @@ class Payout(Versioned, Base):
     status: Mapped[PayoutStatus] = mapped_column(str_enum(PayoutStatus, "payout_status"))
     prepared_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("commission_runs.id"), index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reason: Mapped[str] = mapped_column(String(300), nullable=False, default="",
+                                        server_default="")
