@@ -13,6 +13,7 @@ opens an account without a lookup table kept by hand:
     trading_pnl:USD             the broker's side of clients' trading results
     bonus_credit:USD            bonuses and credit given to clients
     ib_payable:P42:USD          commission owed to an introducing broker
+    ib_commission:USD           commission the broker owes its partners (expense)
     fx:EUR                      currency conversion (one leg per currency)
     adjustments:USD             platform balance corrections not tied to a payment
 """
@@ -35,6 +36,7 @@ _KINDS: dict[str, tuple[LedgerKind, str]] = {
     "trading_pnl": (LedgerKind.INCOME, "Trading P&L (broker side)"),
     "bonus_credit": (LedgerKind.EXPENSE, "Bonuses and credit"),
     "ib_payable": (LedgerKind.LIABILITY, "IB commission payable, partner {0}"),
+    "ib_commission": (LedgerKind.EXPENSE, "Partner commission"),
     "fx": (LedgerKind.EQUITY, "FX conversion"),
     "adjustments": (LedgerKind.EQUITY, "Balance adjustments"),
 }

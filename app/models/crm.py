@@ -49,6 +49,10 @@ class Client(Versioned, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The gateway's id for the client once it is known there; unique across desks.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The partner code the client signed up with, as the platform reported it; links
+    # the client to a partner as soon as that partner is known here.
+    referral_code: Mapped[str] = mapped_column(String(32), nullable=False, default="",
+                                               server_default="")
     kind: Mapped[ClientKind] = mapped_column(str_enum(ClientKind, "client_kind"), nullable=False)
     first_name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
     last_name: Mapped[str] = mapped_column(String(120), nullable=False, default="")

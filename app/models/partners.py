@@ -32,6 +32,7 @@ class PartnerMove(Base):
     __tablename__ = "partner_moves"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str | None] = mapped_column(String(36), unique=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), nullable=False)
     old_parent_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
     new_parent_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
@@ -66,6 +67,7 @@ class PlanAssignment(Base):
     __tablename__ = "plan_assignments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str | None] = mapped_column(String(36), unique=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("commission_plans.id"), nullable=False)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), nullable=False)
     client_group: Mapped[str] = mapped_column(String(64), nullable=False, default="*")
@@ -81,6 +83,7 @@ class PlanVersion(Base):
     __tablename__ = "commission_plan_versions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
     plan_id: Mapped[int] = mapped_column(ForeignKey("commission_plans.id"), nullable=False)
     effective_from: Mapped[date] = mapped_column(Date, nullable=False)
     rules: Mapped[JSONDict] = mapped_column(JSON, nullable=False, default=dict)

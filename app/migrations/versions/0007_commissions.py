@@ -14,6 +14,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("clients") as batch:
+        batch.add_column(sa.Column("referral_code", sa.String(length=32), nullable=False,
+                                   server_default=""))
+    for table in ("partner_moves", "plan_assignments"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("uid", sa.String(length=36), nullable=True))
+            batch.create_unique_constraint(op.f(f"uq_{table}_uid"), ["uid"])
     with op.batch_alter_table("partners") as batch:
         batch.add_column(sa.Column("payout_account_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(op.f("fk_partners_payout_account_id_trading_accounts"),
@@ -21,6 +28,7 @@ def upgrade() -> None:
     op.create_table(
         "commission_plan_versions",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.String(length=36), nullable=False),
         sa.Column("plan_id", sa.Integer(), nullable=False),
         sa.Column("effective_from", sa.Date(), nullable=False),
         sa.Column("rules", sa.JSON(), nullable=False),
@@ -32,6 +40,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["plan_id"], ["commission_plans.id"],
                                 name=op.f("fk_commission_plan_versions_plan_id_commission_plans")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commission_plan_versions")),
+        sa.UniqueConstraint("uid", name=op.f("uq_commission_plan_versions_uid")),
         sa.UniqueConstraint("plan_id", "effective_from",
                             name=op.f("uq_commission_plan_versions_plan_id_effective_from")),
     )

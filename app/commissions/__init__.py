@@ -1,0 +1,1 @@
+"""IB and affiliate commissions: the partner tree, plans, accruals per deal, payouts."""
