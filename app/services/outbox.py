@@ -338,7 +338,9 @@ REVERTIBLE = {"clients": {"email", "phone", "country", "status", "segment", "ris
               "kyc_documents": {"status", "reject_reason", "reviewed_by", "reviewed_at"},
               # A payment request the gateway refused stays, marked rejected, so the
               # clerk sees it and why (the outbox keeps the gateway's words).
-              "payment_requests": {"status"}}
+              "payment_requests": {"status"},
+              # A payout the gateway would not pay goes back to approved, to be sent again.
+              "payouts": {"status"}}
 
 
 def apply_revert(s: Session, revert: dict[str, Any]) -> None:
