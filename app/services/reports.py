@@ -1,6 +1,6 @@
 """PDF reports as staff run them: permission-checked, audited, written to the file the
-person chose. `client_statement` and `reconciliation` return the same figures as
-plain data for a preview on screen."""
+person chose. `client_statement`, `reconciliation`, `commission_statement` and
+`payout_summary` return the same figures as plain data for a preview on screen."""
 
 from __future__ import annotations
 
@@ -11,7 +11,18 @@ from pathlib import Path
 from app import audit
 from app.crm.search_index import dbapi
 from app.errors import ValidationFailed
+from app.reports.commission_data import CommissionStatement, find_partner
+from app.reports.commission_data import read_commission_statement as read_commissions
+from app.reports.commission_pdf import TITLE as COMMISSION_TITLE
+from app.reports.commission_pdf import write_commission_statement
 from app.reports.document import Period, ReportHeader
+from app.reports.payout_summary_data import (
+    PayoutSummary,
+    read_period_payouts,
+    read_run_payouts,
+)
+from app.reports.payout_summary_pdf import TITLE as PAYOUT_TITLE
+from app.reports.payout_summary_pdf import write_payout_summary
 from app.reports.recon_data import ReconReport, read_reconciliation
 from app.reports.recon_pdf import TITLE as RECON_TITLE
 from app.reports.recon_pdf import write_reconciliation
@@ -95,4 +106,62 @@ def reconciliation_pdf(desk: Desk, path: Path, date_from: date | None = None,
              report.run.id if report.run else None,
              {"period": report.period.label, "pages": pages,
               "open_breaks": len(report.open_breaks)})
+    return pages
+
+
+def partner_by_code(desk: Desk, code: str) -> int:
+    """A partner's id by its referral code (as the CLI names partners)."""
+    require(desk.actor, Permission.RUN_REPORTS)
+    with desk.store.read() as s:
+        return find_partner(dbapi(s), code)
+
+
+def commission_statement(desk: Desk, partner_id: int, date_from: date,
+                         date_to: date) -> CommissionStatement:
+    """A partner's commission for server dates date_from..date_to, with the payable
+    the ledger holds for it."""
+    require(desk.actor, Permission.RUN_REPORTS)
+    period = Period(date_from, date_to)
+    with desk.store.read() as s:
+        return read_commissions(dbapi(s), partner_id, period)
+
+
+def commission_statement_pdf(desk: Desk, partner_id: int, date_from: date, date_to: date,
+                             path: Path) -> int:
+    """Write one partner's commission statement to `path`; returns the page count."""
+    statement = commission_statement(desk, partner_id, date_from, date_to)
+    _check_target(path)
+    pages = write_commission_statement(
+        statement, _header(desk, COMMISSION_TITLE, statement.period), path)
+    _audited(desk, path, "report.commission_statement", "partner", partner_id,
+             {"period": statement.period.label, "pages": pages})
+    return pages
+
+
+def payout_summary(desk: Desk, run_uid: str | None = None, date_from: date | None = None,
+                   date_to: date | None = None) -> PayoutSummary:
+    """The payouts of one run (by uid), or of the payout periods ending from date_from
+    to date_to (both needed)."""
+    require(desk.actor, Permission.RUN_REPORTS)
+    if run_uid is not None and (date_from is not None or date_to is not None):
+        raise ValidationFailed("Choose either a commission run or a period, not both.", "run")
+    if run_uid is None and (date_from is None or date_to is None):
+        raise ValidationFailed("Choose a commission run, or a period with its first and "
+                               "last day.", "period")
+    with desk.store.read() as s:
+        if run_uid is not None:
+            return read_run_payouts(dbapi(s), run_uid)
+        assert date_from is not None and date_to is not None
+        return read_period_payouts(dbapi(s), Period(date_from, date_to))
+
+
+def payout_summary_pdf(desk: Desk, path: Path, run_uid: str | None = None,
+                       date_from: date | None = None, date_to: date | None = None) -> int:
+    """Write the payout summary to `path`; returns the page count."""
+    summary = payout_summary(desk, run_uid, date_from, date_to)
+    _check_target(path)
+    pages = write_payout_summary(summary, _header(desk, PAYOUT_TITLE, summary.period), path)
+    _audited(desk, path, "report.payout_summary", "commission_run",
+             summary.run.id if summary.run else None,
+             {"period": summary.period.label, "pages": pages, "payouts": len(summary.lines)})
     return pages
