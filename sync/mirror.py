@@ -145,6 +145,9 @@ class MirrorWriter:
         self.ledger = Accounts(db)
         self.histories: dict[str, tuple[int, list[tuple[str, str, str]]]] = {}
         self.unplaced: dict[int, Unplaced] = {}
+        # Referral code -> partner, read at most once per page (partners are few, and
+        # another writer or a desk user may have added some since the last page).
+        self.partner_codes: dict[str, int] | None = None
         self.now = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     # -- references that may arrive before what they point at -----------------------------
@@ -203,6 +206,7 @@ class MirrorWriter:
 
     def apply(self, changes: Iterable[dict[str, Any]]) -> PageResult:
         result = PageResult()
+        self.partner_codes = None
         changes = list(changes)
         # Clients, then accounts, are written before the records that point at them, so
         # those find their ids instead of making placeholders one row at a time.
@@ -230,6 +234,9 @@ class MirrorWriter:
                     f"missing or wrong field {exc}" if isinstance(exc, KeyError) else str(exc)
                 result.errors.append((str(kind)[:40], rid, reason[:500]))
         self.flush(batches)
+        if self.owned.errors:  # checked fine, but this desk cannot show them (yet)
+            result.errors += self.owned.errors
+            self.owned.errors = []
 
     def flush(self, batches: dict[str, list[tuple[Any, ...]]]) -> None:
         """Writes a page's rows kind by kind, parents first."""
@@ -294,6 +301,13 @@ class MirrorWriter:
     def symbol(self, change: dict[str, Any], batches: dict[str, list[tuple[Any, ...]]]) -> None:
         return  # symbols carry nothing the desk keeps yet; prices arrive on the stream
 
+    def partner_of(self, code: str) -> int | None:
+        if not code:
+            return None
+        if self.partner_codes is None:
+            self.partner_codes = dict(self.db.execute("SELECT referral_code, id FROM partners"))
+        return self.partner_codes.get(code)
+
     def client(self, change: dict[str, Any], batches: dict[str, list[tuple[Any, ...]]]) -> None:
         d, version = change["data"], integer(change["version"], "version")
         ext = text(change["id"], "client id", 64, empty=False)
@@ -308,10 +322,11 @@ class MirrorWriter:
         dob = d.get("date_of_birth")
         if dob is not None:
             dob = date.fromisoformat(text(dob, "date of birth", 10)).isoformat()
+        code = text(d.get("referral_code") or "", "referral code", 32)
         batches.setdefault("client", []).append((
             ext, kind, first, last, company, display[:260], fold(display)[:260],
             text(d.get("email", ""), "email", 254), text(d.get("phone", ""), "phone", 32),
-            country, dob, version, self.now, self.now))
+            country, dob, code, self.partner_of(code), version, self.now, self.now))
 
     def account(self, change: dict[str, Any], batches: dict[str, list[tuple[Any, ...]]]) -> None:
         d = change["data"]
@@ -468,13 +483,20 @@ class MirrorWriter:
 _NEWER = 'WHERE excluded."server_version" > "{t}"."server_version"'
 SQL = {
     # Only the platform's fields change on update: status, segment, risk and manager are
-    # the back office's (see sync/owned.py).
+    # the back office's (see sync/owned.py). The partner follows the referral code when
+    # the platform reports a new one (a placeholder's is ''); an unchanged or dropped code
+    # leaves the partner a desk chose. A code whose partner is not here yet links when
+    # the partner arrives (OwnedWriter.link_clients).
     "client": (
         "INSERT INTO clients (external_id, kind, first_name, last_name, company_name,"
-        " display_name, search_name, email, phone, country, date_of_birth, status, segment,"
-        " risk_rating, closed_reason, version, server_version, profile_version, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'registered', '', 'unrated',"
-        " '', 1, ?, 0, ?, ?) ON CONFLICT (external_id) DO UPDATE SET kind = excluded.kind,"
+        " display_name, search_name, email, phone, country, date_of_birth, referral_code,"
+        " partner_id, status, segment, risk_rating, closed_reason, version, server_version,"
+        " profile_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " ?, ?, 'registered', '', 'unrated', '', 1, ?, 0, ?, ?)"
+        " ON CONFLICT (external_id) DO UPDATE SET kind = excluded.kind,"
+        " partner_id = CASE WHEN excluded.referral_code != ''"
+        " AND excluded.referral_code IS NOT clients.referral_code THEN excluded.partner_id"
+        " ELSE clients.partner_id END, referral_code = excluded.referral_code,"
         " first_name = excluded.first_name, last_name = excluded.last_name,"
         " company_name = excluded.company_name, display_name = excluded.display_name,"
         " search_name = excluded.search_name, email = excluded.email, phone = excluded.phone,"

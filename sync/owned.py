@@ -1,9 +1,18 @@
 """Shared back office records from the gateway: kept raw in `shared_records`, and
 written into the typed tables for the kinds this version shows (client profiles,
-notes, tasks, KYC cases, approvals).
+notes, tasks, KYC cases, approvals, and the partner programme: partners, plans, plan
+versions and assignments, partner moves, commission runs and payouts).
 
 A record this desk is still sending (or whose conflict awaits a person) is kept raw
 only: the desk's own edit stays on screen until the gateway has answered it.
+
+Partner records name each other by id, and a page holds them in any order. Partners
+and plans are written first. A partner whose upline is not here yet is written
+without it and linked when the upline arrives. A plan version, assignment, move or
+payout whose partner or plan is not here yet waits: raw only, written by the first
+flush that brings a partner or plan new to this desk (`settle_waiting`), never a
+placeholder. Partners and plans are never deleted while commission history points
+at them (a partner's tombstone makes it inactive).
 """
 
 from __future__ import annotations
@@ -13,9 +22,21 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from app.money import exponent
 from sync.contract.schemas import OWNED_SCHEMAS
+from sync.contract.wire import parse_money
 
 UNSETTLED = ("pending", "in_flight", "conflict")
+# The records other kinds point at: written before the rest of a page, deleted after.
+REFERENCED = frozenset({"partner", "commission_plan"})
+# Kinds that wait, raw only, while the partner or plan they name is not here: their table.
+WAITING = {"plan_version": "commission_plan_versions", "plan_assignment": "plan_assignments",
+           "partner_move": "partner_moves", "payout": "payouts"}
+# The fields by which records name partners and plans.
+_NAMING = ("plan_id", "partner_id", "old_parent_id", "new_parent_id", "parent_id")
+_PAYOUT_STATUS = {"draft": "proposed", "pending_approval": "proposed", "approved": "approved",
+                  "paid": "paid", "rejected": "rejected"}
+_RUN_STATUS = {"draft": "proposed", "calculated": "proposed"}  # the rest: decided
 
 
 def _iso_stamp(ms: int | None) -> str | None:
@@ -23,6 +44,12 @@ def _iso_stamp(ms: int | None) -> str | None:
         return None
     return datetime.fromtimestamp(ms / 1000, UTC).replace(tzinfo=None).strftime(
         "%Y-%m-%d %H:%M:%S.%f")
+
+
+def _dependency_order(record: tuple[str, str, int, dict[str, Any] | None]) -> int:
+    if record[0] not in REFERENCED:
+        return 1
+    return 0 if record[3] is not None else 2
 
 
 def _day(text: str | None) -> str | None:
@@ -34,6 +61,12 @@ class OwnedWriter:
         self.db, self.client_id = db, client_id
         self.users: dict[str, int] = dict(db.execute("SELECT username, id FROM users"))
         self.pending: list[tuple[str, str, int, dict[str, Any] | None]] = []
+        # (kind, id, reason) of records checked fine but not writable here; the caller
+        # reports them with the page's refused records.
+        self.errors: list[tuple[str, str, str]] = []
+        self.arrived: set[str] = set()  # partners and plans new here: records may go
+        self.waiting: dict[str, set[tuple[str, str]]] | None = None  # see `waiting_for`
+        self.codes: list[str] = []  # referral codes new here: their clients get linked
         self.now = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def user_id(self, username: str | None) -> int | None:
@@ -64,6 +97,11 @@ class OwnedWriter:
         data = None if change["deleted"] else change["data"]
         if data is not None:  # the same rules the gateway applies
             data = OWNED_SCHEMAS[kind].model_validate(data).model_dump(mode="json")
+            if kind == "payout":  # cents on a yen amount would fail the page's flush
+                try:
+                    parse_money(data["amount"], exponent(data["currency"]))
+                except Exception as exc:
+                    raise ValueError(f"payout amount: {exc}") from None
         self.pending.append((kind, rid, version, data))
 
     def flush(self) -> None:
@@ -92,7 +130,9 @@ class OwnedWriter:
         held = set(self.db.execute(
             "SELECT entity, entity_ref FROM outbox WHERE status IN (?, ?, ?)", UNSETTLED))
         profiles = []
-        for kind, rid, version, data in pending:
+        # Partners and plans before what names them, their deletions after (a stable
+        # sort keeps the page's order otherwise).
+        for kind, rid, version, data in sorted(pending, key=_dependency_order):
             # A late copy (a replayed frame) leaves the newer one, or its deletion, standing.
             if (kind, rid) in held or before.get((kind, rid), -1) > version:
                 continue
@@ -103,10 +143,90 @@ class OwnedWriter:
                 apply(self, rid, version, data)
         if profiles:
             self.client_profiles(profiles)
+        if self.codes:
+            self.link_clients()
+        if self.arrived:
+            arrived, self.arrived = self.arrived, set()
+            self.settle_waiting(arrived, {(kind, rid) for kind, rid, _, _ in pending}, held)
+
+    def settle_waiting(self, arrived: set[str] | None = None,
+                       done: set[tuple[str, str]] | None = None,
+                       held: set[tuple[str, str]] | None = None) -> None:
+        """Writes what waited for the partners and plans in `arrived` (None: for any; a
+        re-apply): uplines of partners, and records of the `WAITING` kinds. `done`: the
+        records this flush has just written or reported (a partner among them may still
+        have waited for an upline later in its page)."""
+        if held is None:
+            held = set(self.db.execute(
+                "SELECT entity, entity_ref FROM outbox WHERE status IN (?, ?, ?)", UNSETTLED))
+        if arrived is None:
+            self.waiting = None
+        waiting = self.waiting_for()
+        if arrived is None:
+            arrived = set(waiting)
+        todo = {r for uid in arrived for r in waiting.pop(uid, ())}
+        for kind, rid in sorted(todo):
+            if (kind, rid) in held or (kind != "partner" and (kind, rid) in (done or ())):
+                continue
+            row = self.db.execute("SELECT version, data FROM shared_records WHERE kind = ?"
+                                  " AND id = ? AND deleted = 0", (kind, rid)).fetchone()
+            if row is None:
+                continue
+            try:  # checked when it arrived; checked again, as the rules may be newer
+                data = OWNED_SCHEMAS[kind].model_validate(json.loads(row[1])).model_dump(
+                    mode="json")
+            except ValueError as exc:
+                self.errors.append((kind, rid, str(exc)[:500]))
+                continue
+            if kind == "partner":
+                parent = self._id("partners", data["parent_id"])
+                self.db.execute("UPDATE partners SET parent_id = ? WHERE uid = ? AND id != ?",
+                                (parent, rid, parent))
+            else:
+                TYPED[kind](self, rid, int(row[0]), data)
+
+    def waiting_for(self) -> dict[str, set[tuple[str, str]]]:
+        """Records that wait, by the ids they name: read once per writer (a scan of the
+        waiting kinds), then kept as records wait and settle. Shared records reach a desk
+        through the pull (one writer per run) and command answers (one per answer), never
+        the stream, so no other writer makes records wait behind this one's back."""
+        if self.waiting is None:
+            self.waiting = {}
+            for rid, parent in self.db.execute(
+                    "SELECT s.id, json_extract(s.data, '$.parent_id') FROM shared_records s"
+                    " JOIN partners c ON c.uid = s.id WHERE s.kind = 'partner'"
+                    " AND s.deleted = 0 AND c.parent_id IS NULL").fetchall():
+                if parent is not None:
+                    self.waiting.setdefault(parent, set()).add(("partner", rid))
+            for kind, table in WAITING.items():
+                for rid, raw in self.db.execute(
+                        "SELECT id, data FROM shared_records s WHERE kind = ? AND deleted = 0"
+                        f" AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.uid = s.id)",
+                        (kind,)).fetchall():
+                    self._wait(kind, rid, json.loads(raw))
+        return self.waiting
+
+    def _wait(self, kind: str, rid: str, d: dict[str, Any]) -> None:
+        if self.waiting is not None:  # else `waiting_for` finds it when first asked
+            for name in _NAMING:
+                if uid := d.get(name):
+                    self.waiting.setdefault(uid, set()).add((kind, rid))
+
+    def link_clients(self) -> None:
+        """Clients who signed up with a referral code, to the partner now holding it.
+        One statement per 500 codes: the clients table has no index on the code."""
+        codes, self.codes = list(dict.fromkeys(self.codes)), []
+        for i in range(0, len(codes), 500):
+            chunk = codes[i:i + 500]
+            self.db.execute(
+                "UPDATE clients SET partner_id = (SELECT p.id FROM partners p"
+                " WHERE p.referral_code = clients.referral_code) WHERE partner_id IS NULL"
+                f" AND referral_code IN ({','.join('?' * len(chunk))})", chunk)
 
     # -- typed tables ---------------------------------------------------------------------
 
-    def _upsert(self, table: str, rid: str, version: int, fields: dict[str, Any]) -> None:
+    def _upsert(self, table: str, rid: str, version: int, fields: dict[str, Any]) -> bool:
+        """Writes a versioned row by uid unless it is as new already; True if new here."""
         found = self.db.execute(f"SELECT id, server_version FROM {table} WHERE uid = ?",
                                 (rid,)).fetchone()
         names = list(fields)
@@ -116,14 +236,45 @@ class OwnedWriter:
             marks = ", ".join("?" * (len(names) + 5))
             self.db.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})",
                             (rid, *fields.values(), 1, version, self.now, self.now))
-        elif found[1] < version:
+            return True
+        if found[1] < version:
             sets = ", ".join(f"{n} = ?" for n in names)
             self.db.execute(
                 f"UPDATE {table} SET {sets}, server_version = ?, version = version + 1,"
                 " updated_at = ? WHERE id = ?", (*fields.values(), version, self.now, found[0]))
+        return False
+
+    def _put(self, table: str, rid: str, fields: dict[str, Any],
+             first: dict[str, Any]) -> None:
+        """Writes an unversioned row by uid (`first`: columns set only when inserting).
+        Late copies never get here: `flush` compares versions on the raw copy."""
+        names = [*fields, *first]
+        self.db.execute(
+            f"INSERT INTO {table} (uid, {', '.join(names)}) VALUES"
+            f" ({', '.join('?' * (len(names) + 1))}) ON CONFLICT (uid) DO UPDATE SET "
+            + ", ".join(f"{n} = excluded.{n}" for n in fields),
+            (rid, *fields.values(), *first.values()))
 
     def _delete(self, table: str, rid: str) -> None:
         self.db.execute(f"DELETE FROM {table} WHERE uid = ?", (rid,))
+
+    def _drop(self, table: str, rid: str) -> bool:
+        """Deletes a row nothing points at; True if one that history names stays."""
+        self.db.execute("SAVEPOINT owned_drop")
+        try:
+            self.db.execute(f"DELETE FROM {table} WHERE uid = ?", (rid,))
+            kept = False
+        except self.db.IntegrityError:  # a foreign key: accruals, payouts, clients, ...
+            self.db.execute("ROLLBACK TO owned_drop")
+            kept = True
+        self.db.execute("RELEASE owned_drop")
+        return kept
+
+    def _id(self, table: str, uid: str | None) -> int | None:
+        if uid is None:
+            return None
+        row = self.db.execute(f"SELECT id FROM {table} WHERE uid = ?", (uid,)).fetchone()
+        return None if row is None else int(row[0])
 
     def note(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
         if d is None:
@@ -163,6 +314,129 @@ class OwnedWriter:
             "reason": d["reason"]})
         return None
 
+    # -- the partner programme ------------------------------------------------------------
+
+    def partner(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            if self._drop("partners", rid):
+                self.db.execute("UPDATE partners SET active = 0, updated_at = ? WHERE uid = ?",
+                                (self.now, rid))
+            return None
+        code = d["referral_code"]
+        taken = self.db.execute("SELECT uid FROM partners WHERE referral_code = ? AND uid != ?",
+                                (code, rid)).fetchone()
+        if taken is not None:  # two desks gave out one code: a person must choose
+            self.errors.append(("partner", rid, f"referral code {code} is partner "
+                                                f"{taken[0]}'s here; this partner is not shown"))
+            return None
+        before = self.db.execute("SELECT referral_code FROM partners WHERE uid = ?",
+                                 (rid,)).fetchone()
+        parent = None if d["parent_id"] == rid else self._id("partners", d["parent_id"])
+        if parent is None and d["parent_id"] not in (None, rid):
+            self._wait("partner", rid, d)  # the upline links when it arrives
+        if self._upsert("partners", rid, version, {
+                "name": d["name"],
+                "client_id": None if d["client_id"] is None else self.client_id(d["client_id"]),
+                "parent_id": parent, "referral_code": code, "currency": d["currency"],
+                "active": int(d["active"])}):
+            self.arrived.add(rid)
+        if before is None or before[0] != code:
+            self.codes.append(code)
+        return None
+
+    def commission_plan(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            self._drop("commission_plans", rid)
+            return None
+        if self._upsert("commission_plans", rid, version, {
+                "name": d["name"], "kind": d["kind"], "currency": d["currency"],
+                "rules": json.dumps(d["rules"]),
+                "tier_shares_bp": json.dumps(d["tier_shares_bp"])}):
+            self.arrived.add(rid)
+        return None
+
+    def plan_version(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        table = "commission_plan_versions"
+        if d is None:
+            return self._delete(table, rid)
+        plan = self._id("commission_plans", d["plan_id"])
+        if plan is None:  # waits; an older copy does not stand in for it meanwhile
+            self._wait("plan_version", rid, d)
+            return self._delete(table, rid)
+        day = _day(d["effective_from"])
+        clash = self.db.execute(f"SELECT uid FROM {table} WHERE plan_id = ? AND"
+                                " effective_from = ? AND uid != ?", (plan, day, rid)).fetchone()
+        if clash is not None:  # two desks changed the plan from one date: the first stays
+            self.errors.append(("plan_version", rid, f"plan version {clash[0]} already "
+                                                     f"takes effect on {day}"))
+            return None
+        self._put(table, rid, {
+            "plan_id": plan, "effective_from": day, "rules": json.dumps(d["rules"]),
+            "tier_shares_bp": json.dumps(d["tier_shares_bp"]),
+            "created_by": self.user_id(d["created_by"])}, {"created_at": self.now})
+        return None
+
+    def plan_assignment(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            return self._delete("plan_assignments", rid)
+        plan = self._id("commission_plans", d["plan_id"])
+        partner = self._id("partners", d["partner_id"])
+        if plan is None or partner is None:
+            self._wait("plan_assignment", rid, d)
+            return self._delete("plan_assignments", rid)
+        self._put("plan_assignments", rid, {
+            "plan_id": plan, "partner_id": partner, "client_group": d["client_group"],
+            "effective_from": _day(d["effective_from"])}, {})
+        return None
+
+    def partner_move(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            return self._delete("partner_moves", rid)
+        partner = self._id("partners", d["partner_id"])
+        old, new = self._id("partners", d["old_parent_id"]), self._id("partners",
+                                                                      d["new_parent_id"])
+        if partner is None or (old is None) != (d["old_parent_id"] is None) or \
+                (new is None) != (d["new_parent_id"] is None):
+            self._wait("partner_move", rid, d)
+            return self._delete("partner_moves", rid)
+        self._put("partner_moves", rid, {
+            "partner_id": partner, "old_parent_id": old, "new_parent_id": new,
+            "effective_from": _day(d["effective_from"]),
+            "actor_id": self.user_id(d["moved_by"])}, {"at": self.now})
+        return None
+
+    def commission_run(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            self._drop("commission_runs", rid)
+            return None
+        self._upsert("commission_runs", rid, version, {
+            "period_start": _day(d["period_start"]), "period_end": _day(d["period_end"]),
+            "prepared_by": self.user_id(d["prepared_by"]),
+            "status": _RUN_STATUS.get(d["status"], "decided")})
+        return None
+
+    def payout(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            self._drop("payouts", rid)
+            return None
+        partner = self._id("partners", d["partner_id"])
+        if partner is None:  # waits (a payout accruals point at is never removed)
+            self._wait("payout", rid, d)
+            return None
+        status = _PAYOUT_STATUS[d["status"]]
+        if status == "approved":  # the wire has no "sent": the sending desk keeps its word
+            row = self.db.execute("SELECT status FROM payouts WHERE uid = ?", (rid,)).fetchone()
+            if row is not None and row[0] in ("sent", "paid"):
+                status = row[0]
+        self._upsert("payouts", rid, version, {
+            "partner_id": partner, "period_start": _day(d["period_start"]),
+            "period_end": _day(d["period_end"]),
+            "amount_minor": parse_money(d["amount"], exponent(d["currency"])),
+            "currency": d["currency"], "status": status,
+            "prepared_by": self.user_id(d["prepared_by"]),
+            "approved_by": self.user_id(d["approved_by"])})
+        return None
+
     def client_profiles(self, profiles: list[tuple[str, int, dict[str, Any]]]) -> None:
         """The back office's part of client records; a page holds thousands of them."""
         rows = [(self.client_id(d["client_id"]), version, d) for _, version, d in profiles]
@@ -184,4 +458,7 @@ class OwnedWriter:
 
 TYPED: dict[str, Callable[[OwnedWriter, str, int, dict[str, Any] | None], None]] = {
     "note": OwnedWriter.note, "task": OwnedWriter.task, "kyc_case": OwnedWriter.kyc_case,
-    "approval": OwnedWriter.approval}
+    "approval": OwnedWriter.approval, "partner": OwnedWriter.partner,
+    "commission_plan": OwnedWriter.commission_plan, "plan_version": OwnedWriter.plan_version,
+    "plan_assignment": OwnedWriter.plan_assignment, "partner_move": OwnedWriter.partner_move,
+    "commission_run": OwnedWriter.commission_run, "payout": OwnedWriter.payout}

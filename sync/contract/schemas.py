@@ -3,10 +3,11 @@ them and generates the OpenAPI document from them; clients may validate with the
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from sync.contract import wire
 
@@ -15,7 +16,15 @@ PositiveAmount = Annotated[str, StringConstraints(pattern=r"^\d{1,15}(\.\d{1,2})
 RecordId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,40}$")]
 ShortText = Annotated[str, StringConstraints(max_length=500)]
-IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+def _calendar_day(text: str) -> str:
+    date.fromisoformat(text)  # 2026-02-30 fits the pattern but is no day: refused here
+    return text
+
+
+IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"),
+                    AfterValidator(_calendar_day)]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3,5}$")]
 
@@ -253,12 +262,49 @@ class Partner(Strict):
     active: bool = True
 
 
+PlanKind = Literal["per_lot", "spread_share", "revenue_share", "cpa", "hybrid"]
+PlanRules = Annotated[dict[str, Any], Field(
+    description="Rates and conditions, amounts as decimal strings (app/commissions/plans.py).")]
+TierShares = Annotated[dict[str, Any], Field(
+    description='Shares of the upper tiers in basis points: {"levels": [2000, 1000]}.')]
+
+
 class CommissionPlan(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
-    kind: Literal["per_lot", "spread_share", "revenue_share", "cpa", "hybrid"]
+    kind: PlanKind
     currency: Currency
-    rules: dict[str, Any] = {}
-    tier_shares_bp: dict[str, int] = {}
+    rules: PlanRules = {}
+    tier_shares_bp: TierShares = {}
+
+
+class PlanVersion(Strict):
+    """A plan's terms from a date on; deals before it keep the terms they had."""
+
+    plan_id: RecordId = Field(description="The commission_plan's id.")
+    effective_from: IsoDate
+    rules: PlanRules = {}
+    tier_shares_bp: TierShares = {}
+    created_by: Username
+
+
+class PlanAssignment(Strict):
+    """The plan a partner's clients earn under, for accounts in a group, from a date."""
+
+    plan_id: RecordId = Field(description="The commission_plan's id.")
+    partner_id: RecordId = Field(description="The partner's id.")
+    client_group: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        default="*", description='A pattern over the account group; "*" for all.')
+    effective_from: IsoDate
+
+
+class PartnerMove(Strict):
+    """A partner put under another upline (or none) from a date."""
+
+    partner_id: RecordId = Field(description="The partner that moves.")
+    old_parent_id: RecordId | None = None
+    new_parent_id: RecordId | None = None
+    effective_from: IsoDate
+    moved_by: Username
 
 
 class CommissionRun(Strict):
@@ -285,6 +331,8 @@ OWNED_SCHEMAS: dict[str, type[Strict]] = {
     "kyc_document": KycDocument, "screening_review": ScreeningReview, "alert": Alert,
     "compliance_case": ComplianceCase, "approval": Approval, "partner": Partner,
     "commission_plan": CommissionPlan, "commission_run": CommissionRun, "payout": Payout,
+    "plan_version": PlanVersion, "plan_assignment": PlanAssignment,
+    "partner_move": PartnerMove,
 }
 assert set(OWNED_SCHEMAS) == set(wire.OWNED_KINDS)
 

@@ -15,7 +15,8 @@ MIRROR_KINDS = ("symbol", "client", "account", "account_state", "position", "dea
 # Shared back office records: written by desks with the version they edited.
 OWNED_KINDS = ("client_profile", "note", "task", "kyc_case", "kyc_document",
                "screening_review", "alert", "compliance_case", "approval", "partner",
-               "commission_plan", "commission_run", "payout")
+               "commission_plan", "commission_run", "payout", "plan_version",
+               "plan_assignment", "partner_move")
 ALL_KINDS = MIRROR_KINDS + OWNED_KINDS
 
 DEAL_ACTIONS = ("BUY", "SELL", "BALANCE", "CREDIT", "CHARGE", "CORRECTION", "BONUS",

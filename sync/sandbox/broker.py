@@ -41,7 +41,8 @@ class Refusal(Exception):
 SIGNED_FIELDS = {"note": ("author",), "kyc_case": ("decided_by",),
                  "kyc_document": ("reviewed_by",), "screening_review": ("reviewed_by",),
                  "approval": ("prepared_by", "decided_by"), "commission_run": ("prepared_by",),
-                 "payout": ("prepared_by", "approved_by")}
+                 "payout": ("prepared_by", "approved_by"), "plan_version": ("created_by",),
+                 "partner_move": ("moved_by",)}
 # Maker-checker: (preparer field, decider field) that must be different people.
 FOUR_EYES = {"approval": ("prepared_by", "decided_by"), "payout": ("prepared_by", "approved_by")}
 CHECKER_ROLES = frozenset({"compliance_officer", "finance_officer", "manager", "admin"})
