@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
+from app.commissions.accrue import accrue_new_deals
+from app.commissions.payouts import settle_sent
 from app.crm import search_index
 from app.ledger.chart import Accounts
 from app.ledger.sources import post_new_deals, post_payments
@@ -267,6 +269,10 @@ class MirrorWriter:
         post_new_deals(self.db, self.ledger)
         if rows := batches.get("payment"):
             post_payments(self.db, self.ledger, [r[1] for r in rows])
+        # Partner commission accrues with its deals, in the same transaction too.
+        while accrue_new_deals(self.db) is not None:
+            pass
+        settle_sent(self.db)
 
     def remap(self, table: str, key: str, keys: list[Any], into: dict[Any, int],
               where: str = "") -> None:

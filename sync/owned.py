@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from app.commissions.payouts import link_accruals
 from app.money import exponent
 from sync.contract.schemas import OWNED_SCHEMAS
 from sync.contract.wire import parse_money
@@ -435,6 +436,9 @@ class OwnedWriter:
             "currency": d["currency"], "status": status,
             "prepared_by": self.user_id(d["prepared_by"]),
             "approved_by": self.user_id(d["approved_by"])})
+        if status != "rejected":  # this desk's own accruals of it are paid by it too
+            row = self.db.execute("SELECT id FROM payouts WHERE uid = ?", (rid,)).fetchone()
+            link_accruals(self.db, row[0], partner, d["currency"], d["period_end"])
         return None
 
     def client_profiles(self, profiles: list[tuple[str, int, dict[str, Any]]]) -> None:

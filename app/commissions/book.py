@@ -23,6 +23,11 @@ SYMBOL_GROUPS = "commissions.symbol_groups"
 _EPOCH = date(1970, 1, 1).toordinal()
 
 
+def day_start_ms(day: date, offset_ms: int) -> int:
+    """Platform milliseconds at which a server date begins."""
+    return (day.toordinal() - _EPOCH) * 86_400_000 - offset_ms
+
+
 def setting(db: Any, key: str, default: str) -> str:
     row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return str(row[0]) if row else default
@@ -87,9 +92,8 @@ class Book:
 
     def ms_range(self, first: date, last: date) -> tuple[int, int]:
         """[from, to) in platform milliseconds for server dates first..last."""
-        start = (first.toordinal() - _EPOCH) * 86_400_000 - self.offset_ms
-        end = ((last + timedelta(days=1)).toordinal() - _EPOCH) * 86_400_000 - self.offset_ms
-        return start, end
+        return (day_start_ms(first, self.offset_ms),
+                day_start_ms(last + timedelta(days=1), self.offset_ms))
 
     def applied(self, partner_id: int, day_number: int, account_group: str) -> Applied | None:
         key = (partner_id, day_number, account_group)

@@ -56,12 +56,13 @@ def recalculate_from(db: Any, day: date) -> Recalculated:
     first = int(row[0])
     paid = db.execute(
         "SELECT p.period_end FROM commission_accruals a JOIN payouts p ON p.id = a.payout_id"
-        " WHERE a.deal_id >= ? LIMIT 1", (first,)).fetchone()
+        " WHERE a.deal_id >= ? AND p.status != 'rejected' LIMIT 1", (first,)).fetchone()
     if paid is not None:
         raise ValidationFailed(
             f"Commission up to {paid[0]} is already in a payout run; it cannot be "
             "recalculated. Make the change effective after that period.", "effective_from")
     before_count, before = _totals(db, first)
+    # Links to rejected payouts go with them: their commission is unpaid anyway.
     db.execute("DELETE FROM commission_accruals WHERE deal_id >= ?", (first,))
     db.execute("DELETE FROM commission_cpa_awards WHERE deal_id >= ?", (first,))
     db.execute("UPDATE commission_cpa_awards SET clawback_deal_id = NULL"

@@ -5,7 +5,7 @@ A run over a period gathers each partner's unpaid accruals up to the period's en
 (earlier unpaid ones included, so a negative balance carries forward) and proposes
 one payout per partner and currency when the total is above zero. A finance officer
 other than the one who prepared it approves or rejects each payout; a rejected
-payout's accruals go back to unpaid. An approved payout is paid as an agent
+payout's accruals count as unpaid again. An approved payout is paid as an agent
 commission balance operation into the partner's trading account; once the gateway
 has done it, the ledger moves the amount from the partner's payable to the
 platform, where the platform's AGENT deal takes it into the account.
@@ -24,12 +24,10 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.commissions.accrue import accrue_new_deals
 from app.commissions.book import Book
+from app.commissions.payouts import UNPAID, link_accruals
 from app.commissions.recalc import Recalculated, recalculate_from
 from app.crm.search_index import dbapi
 from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.ledger import chart
-from app.ledger.chart import Accounts
-from app.ledger.journal import Draft, post_many, stamp
 from app.models.partners import CommissionRun, Partner, Payout, PayoutStatus, RunStatus
 from app.models.trading import TradingAccount
 from app.models.users import User
@@ -74,19 +72,32 @@ def recalculate(desk: Desk, day: date) -> Recalculated:
         return done
 
 
-def _share_payout(s: Session, desk: Desk, p: Payout) -> None:
+def _wire_preparer(s: Session, p: Payout) -> str | None:
+    """The name the payout was first sent with (the gateway keeps it as signed)."""
+    db = dbapi(s)
+    for sql in ("SELECT json_extract(payload, '$.data.prepared_by') FROM outbox"
+                " WHERE kind = 'put-record' AND entity = 'payout' AND entity_ref = ?"
+                " ORDER BY device_seq LIMIT 1",
+                "SELECT json_extract(data, '$.prepared_by') FROM shared_records"
+                " WHERE kind = 'payout' AND id = ?"):
+        row = db.execute(sql, (p.uid,)).fetchone()
+        if row is not None and row[0]:
+            return str(row[0])
+    return None
+
+
+def _share_payout(s: Session, desk: Desk, p: Payout,
+                  revert: dict[str, Any] | None = None) -> None:
     partner = s.get(Partner, p.partner_id)
-    prepared = s.get(User, p.prepared_by)
     approved = s.get(User, p.approved_by) if p.approved_by is not None else None
-    assert partner is not None and prepared is not None
+    assert partner is not None
     put_record(s, desk.actor, "payout", p.uid, p.server_version, {
         "partner_id": partner.uid, "period_start": p.period_start.isoformat(),
         "period_end": p.period_end.isoformat(),
         "amount": format(from_minor(p.amount_minor, p.currency), "f"), "currency": p.currency,
         "status": _WIRE_STATUS[p.status],
-        "prepared_by": prepared.username if prepared.id != desk.actor.id
-        else signer(s, desk.actor),
-        "approved_by": None if approved is None else signer(s, desk.actor)}, revert=None)
+        "prepared_by": _wire_preparer(s, p) or signer(s, desk.actor),
+        "approved_by": None if approved is None else signer(s, desk.actor)}, revert=revert)
 
 
 @dataclass(frozen=True)
@@ -112,7 +123,7 @@ def prepare_run(desk: Desk, first: date, last: date) -> RunResult:
         s.flush()
         balances = db.execute(
             "SELECT partner_id, currency, sum(amount_minor) FROM commission_accruals"
-            " WHERE payout_id IS NULL AND time_ms < ? GROUP BY partner_id, currency"
+            f" WHERE {UNPAID} AND time_ms < ? GROUP BY partner_id, currency"
             " ORDER BY partner_id, currency", (end,)).fetchall()
         totals: dict[str, int] = {}
         made = carried = 0
@@ -125,9 +136,7 @@ def prepare_run(desk: Desk, first: date, last: date) -> RunResult:
                        status=PayoutStatus.PROPOSED, prepared_by=desk.actor.id, run_id=run.id)
             s.add(p)
             s.flush()
-            db.execute("UPDATE commission_accruals SET payout_id = ? WHERE partner_id = ?"
-                       " AND currency = ? AND payout_id IS NULL AND time_ms < ?",
-                       (p.id, pid, cur, end))
+            link_accruals(db, p.id, pid, cur, last)
             _share_payout(s, desk, p)
             totals[cur] = totals.get(cur, 0) + amount
             made += 1
@@ -164,11 +173,11 @@ def decide_payout(desk: Desk, payout_id: int, approve: bool, reason: str = "") -
         p.approved_by = desk.actor.id if approve else None
         p.decided_at = datetime.now(UTC)
         p.reason = reason.strip()[:300]
-        if not approve:  # the commission goes back to unpaid, for the next run
-            dbapi(s).execute("UPDATE commission_accruals SET payout_id = NULL"
-                             " WHERE payout_id = ?", (p.id,))
         s.flush()
-        _share_payout(s, desk, p)
+        # A rejected payout's accruals count as unpaid again (the next run takes them);
+        # if the gateway refuses the decision, the payout goes back to proposed.
+        _share_payout(s, desk, p, revert={"table": "payouts", "id": p.id, "values": {
+            "status": "proposed", "approved_by": None, "decided_at": None, "reason": ""}})
         audit.record(s, desk.actor, "payout.approve" if approve else "payout.reject",
                      "payout", p.id, after={"amount": p.amount_minor, "currency": p.currency,
                                             "reason": p.reason})
@@ -215,27 +224,6 @@ def send_payout(desk: Desk, payout_id: int) -> int:
                      after={"login": account.login, "amount": amount, "currency": p.currency,
                             "device_seq": row.device_seq})
         return row.id
-
-
-def settle_sent(db: Any) -> int:
-    """Payouts whose agent commission the gateway has done become paid, and the ledger
-    moves the amount from the partner's payable to the platform (where the platform's
-    AGENT deal takes it into the account). Run after each push; idempotent."""
-    done = db.execute(
-        "SELECT p.id, p.uid, p.partner_id, p.amount_minor, p.currency, o.sent_at"
-        " FROM payouts p JOIN outbox o ON o.entity = 'payout' AND o.entity_ref = p.uid"
-        " AND o.kind = 'balance-operation' WHERE p.status = 'sent' AND o.status = 'done'"
-    ).fetchall()
-    drafts = []
-    for pid, uid, partner, amount, cur, sent_at in done:
-        db.execute("UPDATE payouts SET status = 'paid' WHERE id = ?", (pid,))
-        at = sent_at if isinstance(sent_at, str) else stamp(datetime.now(UTC))
-        drafts.append(Draft("payout", uid, f"Commission payout {uid[:8]}",
-                            ((chart.ib_payable(f"P{partner}", cur), amount),
-                             (chart.ib_payable("platform", cur), -amount)), at))
-    if drafts:
-        post_many(db, Accounts(db), drafts)
-    return len(done)
 
 
 @dataclass(frozen=True)

@@ -340,7 +340,7 @@ REVERTIBLE = {"clients": {"email", "phone", "country", "status", "segment", "ris
               # clerk sees it and why (the outbox keeps the gateway's words).
               "payment_requests": {"status"},
               # A payout the gateway would not pay goes back to approved, to be sent again.
-              "payouts": {"status"}}
+              "payouts": {"status", "approved_by", "decided_at", "reason"}}
 
 
 def apply_revert(s: Session, revert: dict[str, Any]) -> None:

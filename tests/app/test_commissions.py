@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.commissions.payouts import settle_sent
 from app.commissions.plans import MICRO, parse_terms
 from app.commissions.split import cascade, round_with_carry
 from app.commissions.tree import Move, Tree
@@ -319,7 +320,7 @@ def test_payout_run_four_eyes_rejection_and_payment(world: World) -> None:
     with world.desk.store.write() as s:   # the gateway did it (tests/sync covers the trip)
         db = dbapi(s)
         db.execute("UPDATE outbox SET status = 'done' WHERE entity = 'payout'")
-        assert commissions.settle_sent(db) == 1 and commissions.settle_sent(db) == 0
+        assert settle_sent(db) == 1 and settle_sent(db) == 0
     assert commissions.payouts(world.desk, run_id=again.run_id)[0].status == "paid"
     assert world.payable(ib) == 700   # 28.00 accrued, 21.00 paid
     assert world.payable(other) == -5000

@@ -1,0 +1,54 @@
+"""Payouts and the accruals they pay, on every desk.
+
+A payout from another desk links this desk's own accruals of the same partner,
+currency and period, so no desk proposes them again. A payout the gateway has paid
+is marked paid and booked. The sync applier calls both with every page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from app.commissions.book import SERVER_OFFSET, day_start_ms, setting
+from app.ledger import chart
+from app.ledger.chart import Accounts
+from app.ledger.journal import Draft, post_many, stamp
+
+
+def settle_sent(db: Any) -> int:
+    """Payouts whose agent commission the gateway has done become paid, and the ledger
+    moves the amount from the partner's payable to the platform (where the platform's
+    AGENT deal takes it into the account). Run after each push; idempotent."""
+    done = db.execute(
+        "SELECT p.id, p.uid, p.partner_id, p.amount_minor, p.currency, o.sent_at"
+        " FROM payouts p JOIN outbox o ON o.entity = 'payout' AND o.entity_ref = p.uid"
+        " AND o.kind = 'balance-operation' WHERE p.status = 'sent' AND o.status = 'done'"
+    ).fetchall()
+    drafts = []
+    for pid, uid, partner, amount, cur, sent_at in done:
+        db.execute("UPDATE payouts SET status = 'paid' WHERE id = ?", (pid,))
+        at = sent_at if isinstance(sent_at, str) else stamp(datetime.now(UTC))
+        drafts.append(Draft("payout", uid, f"Commission payout {uid[:8]}",
+                            ((chart.ib_payable(f"P{partner}", cur), amount),
+                             (chart.ib_payable("platform", cur), -amount)), at))
+    if drafts:
+        post_many(db, Accounts(db), drafts)
+    return len(done)
+
+
+# Accruals not in a payout, or in one that was rejected.
+UNPAID = ("(payout_id IS NULL OR payout_id IN (SELECT id FROM payouts"
+          " WHERE status = 'rejected'))")
+
+
+def link_accruals(db: Any, payout_id: int, partner_id: int, currency: str,
+                  period_end: date | str) -> int:
+    """Accruals of the partner and currency up to the end of the period's last server
+    day, not yet in a payout (or in a rejected one), join this payout."""
+    day = period_end if isinstance(period_end, date) else date.fromisoformat(period_end[:10])
+    end = day_start_ms(day + timedelta(days=1), int(setting(db, SERVER_OFFSET, "0")) * 60_000)
+    cur = db.execute(
+        "UPDATE commission_accruals SET payout_id = ? WHERE partner_id = ? AND currency = ?"
+        f" AND time_ms < ? AND {UNPAID}", (payout_id, partner_id, currency, end))
+    return int(cur.rowcount)
