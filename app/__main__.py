@@ -105,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     from app.cli_reconcile import add_parser as add_reconcile
 
     add_reconcile(sub)
+    from app.cli_partners import add_parser as add_partners
+
+    add_partners(sub)
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
     gui.add_argument("--gateway", metavar="URL", help="the broker's gateway")
@@ -214,6 +217,14 @@ def run(argv: list[str]) -> int:
         from app.cli_reconcile import run as reconcile
 
         return reconcile(folder, args)
+    if command == "partners":
+        from app.cli_partners import run_partners
+
+        return run_partners(folder, args)
+    if command == "commissions":
+        from app.cli_partners import run_commissions
+
+        return run_commissions(folder, args)
     if command == "payments":
         from app.cli_payments import run as run_payments
 

@@ -79,9 +79,9 @@ def _whole(value: object, what: str, upto: int) -> int:
 
 def _amounts(value: object, plan_currency: str, what: str) -> dict[str, Decimal]:
     """A rate: a string in the plan's currency, or a map currency -> string."""
-    if isinstance(value, str):
+    if not isinstance(value, dict):  # a number says "as text, never a float"
         return {plan_currency: _decimal(value, what)}
-    if isinstance(value, dict) and value:
+    if value:
         out = {}
         for cur, v in value.items():
             if not (isinstance(cur, str) and len(cur) == 3 and cur.isalpha() and cur.isupper()):
