@@ -21,6 +21,7 @@ from ui.views.dashboard import DashboardPage
 from ui.views.kyc_view import KycPage
 from ui.views.ledger_view import LedgerPage
 from ui.views.list_page import ListPage
+from ui.views.partners_view import PartnersPage
 from ui.views.payments_view import PaymentsPage
 from ui.views.reports_view import ReportsPage
 from ui.views.screening_view import ScreeningPage
@@ -53,8 +54,7 @@ class MainWindow(QMainWindow):
             ("Screening", lambda: ScreeningPage(desk, worker)),
             ("Payments", lambda: PaymentsPage(desk, worker)),
             ("Accounting", lambda: LedgerPage(desk, worker)),
-            ("Partners", part("Partners", catalogue.PARTNERS,
-                              "No introducing brokers or affiliates yet.")),
+            ("Partners", lambda: PartnersPage(desk, worker)),
             ("Compliance", part("Compliance alerts", catalogue.ALERTS,
                                 "No alerts: monitoring has raised nothing to look at.")),
             ("Reports", ReportsPage),
