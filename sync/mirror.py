@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
-from app.commissions.accrue import accrue_new_deals
+from app.commissions.accrue import accrue_new_deals, mark
 from app.commissions.payouts import settle_sent
+from app.commissions.recalc import recalculate_from
 from app.crm import search_index
+from app.errors import ValidationFailed
 from app.ledger.chart import Accounts
 from app.ledger.sources import post_new_deals, post_payments
 from app.money import exponent
@@ -272,6 +274,16 @@ class MirrorWriter:
         # Partner commission accrues with its deals, in the same transaction too.
         while accrue_new_deals(self.db) is not None:
             pass
+        # Terms or a tree another desk changed from a date this desk has accrued past.
+        day, self.owned.recalc_from = self.owned.recalc_from, None
+        if day is not None and mark(self.db):  # nothing accrued yet: nothing to redo
+            self.db.execute("SAVEPOINT owned_recalc")
+            try:
+                recalculate_from(self.db, day)
+            except ValidationFailed as exc:
+                self.db.execute("ROLLBACK TO owned_recalc")
+                self.owned.errors.append(("commission", day.isoformat(), str(exc)[:500]))
+            self.db.execute("RELEASE owned_recalc")
         settle_sent(self.db)
 
     def remap(self, table: str, key: str, keys: list[Any], into: dict[Any, int],

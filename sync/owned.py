@@ -23,6 +23,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from app.commissions.payouts import link_accruals
+from app.commissions.plans import parse_terms
+from app.errors import ValidationFailed
 from app.money import exponent
 from sync.contract.schemas import OWNED_SCHEMAS
 from sync.contract.wire import parse_money
@@ -68,6 +70,10 @@ class OwnedWriter:
         self.arrived: set[str] = set()  # partners and plans new here: records may go
         self.waiting: dict[str, set[tuple[str, str]]] | None = None  # see `waiting_for`
         self.codes: list[str] = []  # referral codes new here: their clients get linked
+        # The earliest date a plan version, assignment or move written here takes effect
+        # from: accruals from then on are recalculated once the page is accrued.
+        self.recalc_from: date | None = None
+        self.plan_kinds: dict[str, tuple[str, str]] = {}  # plans checked this page
         self.now = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def user_id(self, username: str | None) -> int | None:
@@ -87,6 +93,26 @@ class OwnedWriter:
             found = self.users[username] = int(cur.lastrowid)
         return found
 
+    def _check_terms(self, kind: str, rid: str, d: dict[str, Any]) -> None:
+        """Plan terms accrual could not read are refused here, alone, with the reason:
+        the gateway stores any rules object, and one bad plan must not stop a desk."""
+        plan: tuple[str, str] | None = None
+        if kind == "commission_plan":
+            plan = (d["kind"], d["currency"])
+        elif kind == "plan_version":
+            plan = self.plan_kinds.get(d["plan_id"])
+            if plan is None:
+                row = self.db.execute("SELECT kind, currency FROM commission_plans"
+                                      " WHERE uid = ?", (d["plan_id"],)).fetchone()
+                plan = None if row is None else (row[0], row[1])
+        if plan is not None:
+            try:
+                parse_terms(plan[0], plan[1], d["rules"], d["tier_shares_bp"])
+            except ValidationFailed as exc:
+                raise ValueError(f"commission plan terms refused: {exc.message}") from None
+        if kind == "commission_plan":  # its versions may come in the same page
+            self.plan_kinds[rid] = (d["kind"], d["currency"])
+
     def apply(self, change: dict[str, Any]) -> None:
         """Checks one record now (so a bad one is refused alone); `flush` writes them."""
         kind, rid = str(change["kind"]), str(change["id"])
@@ -98,6 +124,7 @@ class OwnedWriter:
         data = None if change["deleted"] else change["data"]
         if data is not None:  # the same rules the gateway applies
             data = OWNED_SCHEMAS[kind].model_validate(data).model_dump(mode="json")
+            self._check_terms(kind, rid, data)
             if kind == "payout":  # cents on a yen amount would fail the page's flush
                 try:
                     parse_money(data["amount"], exponent(data["currency"]))
@@ -271,6 +298,16 @@ class OwnedWriter:
         self.db.execute("RELEASE owned_drop")
         return kept
 
+    def _reaches(self, table: str, rid: str, day: str | None) -> None:
+        """Notes the earliest of `day` and the date the row being replaced had."""
+        old = self.db.execute(f"SELECT effective_from FROM {table} WHERE uid = ?",
+                              (rid,)).fetchone()
+        for d in (day, None if old is None else str(old[0])[:10]):
+            if d is not None:
+                when = date.fromisoformat(d)
+                if self.recalc_from is None or when < self.recalc_from:
+                    self.recalc_from = when
+
     def _id(self, table: str, uid: str | None) -> int | None:
         if uid is None:
             return None
@@ -358,6 +395,7 @@ class OwnedWriter:
 
     def plan_version(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
         table = "commission_plan_versions"
+        self._reaches(table, rid, None if d is None else d["effective_from"])
         if d is None:
             return self._delete(table, rid)
         plan = self._id("commission_plans", d["plan_id"])
@@ -378,6 +416,7 @@ class OwnedWriter:
         return None
 
     def plan_assignment(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        self._reaches("plan_assignments", rid, None if d is None else d["effective_from"])
         if d is None:
             return self._delete("plan_assignments", rid)
         plan = self._id("commission_plans", d["plan_id"])
@@ -391,6 +430,7 @@ class OwnedWriter:
         return None
 
     def partner_move(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        self._reaches("partner_moves", rid, None if d is None else d["effective_from"])
         if d is None:
             return self._delete("partner_moves", rid)
         partner = self._id("partners", d["partner_id"])

@@ -17,6 +17,7 @@ from typing import Any
 from app.commissions.plans import RateLine, Terms, parse_terms, to_micro
 from app.commissions.symbols import SymbolGroups
 from app.commissions.tree import Tree
+from app.errors import ValidationFailed
 
 SERVER_OFFSET = "commissions.server_offset_minutes"   # settings key: the platform's clock
 SYMBOL_GROUPS = "commissions.symbol_groups"
@@ -70,16 +71,24 @@ class Book:
                  in db.execute("SELECT id, kind, currency, rules, tier_shares_bp"
                                " FROM commission_plans")}
         found: dict[int, list[tuple[date, Terms]]] = {}
+        broken: set[int] = set()
         for plan_id, eff, rules, tiers in db.execute(
                 "SELECT plan_id, effective_from, rules, tier_shares_bp"
                 " FROM commission_plan_versions ORDER BY plan_id, effective_from"):
             kind, cur, _, _ = plans[plan_id]
-            found.setdefault(plan_id, []).append(
-                (date.fromisoformat(str(eff)[:10]),
-                 parse_terms(kind, cur, _json(rules), _json(tiers))))
+            terms = _terms(kind, cur, _json(rules), _json(tiers))
+            if terms is None:
+                broken.add(plan_id)
+            else:
+                found.setdefault(plan_id, []).append((date.fromisoformat(str(eff)[:10]), terms))
+        for plan_id in broken:  # from its bad version on, or ever: safer to pay nothing
+            found.pop(plan_id, None)
         for plan_id, (kind, cur, rules, tiers) in plans.items():
-            if plan_id not in found:  # a plan from before versions: its rules always applied
-                found[plan_id] = [(date.min, parse_terms(kind, cur, rules, tiers))]
+            if plan_id not in found and plan_id not in broken:
+                # A plan from before versions: its rules always applied.
+                terms = _terms(kind, cur, rules, tiers)
+                if terms is not None:
+                    found[plan_id] = [(date.min, terms)]
         versions = {p: ([d for d, _ in vs], [t for _, t in vs]) for p, vs in found.items()}
         return cls(Tree.load(db), offset * 60_000, SymbolGroups(groups), assignments, versions)
 
@@ -105,7 +114,7 @@ class Book:
         found = None
         for eff, pattern, plan_id in self.assignments.get(partner_id, ()):
             if eff <= day and (pattern == "*" or fnmatchcase(account_group, pattern)):
-                days, terms = self.versions[plan_id]
+                days, terms = self.versions.get(plan_id, ([], []))
                 i = bisect.bisect_right(days, day)
                 if i:
                     found = Applied(plan_id, terms[i - 1], tuple(self.tree.chain(partner_id, day)))
@@ -123,6 +132,16 @@ class Book:
             found = None if amount is None else to_micro(amount, currency, "rate")
             self._rates[key] = found
             return found
+
+
+def _terms(kind: str, currency: str, rules: Any, tiers: Any) -> Terms | None:
+    """A stored plan's terms; None for terms that no longer pass the checks (written by
+    an older version): such a plan earns nothing until it is changed, instead of stopping
+    accrual for every partner."""
+    try:
+        return parse_terms(kind, currency, rules, tiers)
+    except ValidationFailed:
+        return None
 
 
 def _json(value: Any) -> Any:

@@ -7,6 +7,8 @@ is marked paid and booked. The sync applier calls both with every page.
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,15 +21,23 @@ from app.ledger.journal import Draft, post_many, stamp
 def settle_sent(db: Any) -> int:
     """Payouts whose agent commission the gateway has done become paid, and the ledger
     moves the amount from the partner's payable to the platform (where the platform's
-    AGENT deal takes it into the account). Run after each push; idempotent."""
+    AGENT deal takes it into the account). The paying desk tells the gateway the payout
+    is paid, so no other desk sends it again; a desk that learns it from the gateway
+    books it the same way. Run after each push and pull; idempotent."""
     done = db.execute(
         "SELECT p.id, p.uid, p.partner_id, p.amount_minor, p.currency, o.sent_at"
         " FROM payouts p JOIN outbox o ON o.entity = 'payout' AND o.entity_ref = p.uid"
         " AND o.kind = 'balance-operation' WHERE p.status = 'sent' AND o.status = 'done'"
     ).fetchall()
-    drafts = []
-    for pid, uid, partner, amount, cur, sent_at in done:
+    for pid, uid, *_ in done:
         db.execute("UPDATE payouts SET status = 'paid' WHERE id = ?", (pid,))
+        _share_paid(db, uid)
+    elsewhere = db.execute(
+        "SELECT p.id, p.uid, p.partner_id, p.amount_minor, p.currency, NULL FROM payouts p"
+        " WHERE p.status = 'paid' AND NOT EXISTS (SELECT 1 FROM journal_entries j"
+        " WHERE j.source_kind = 'payout' AND j.source_ref = p.uid)").fetchall()
+    drafts = []
+    for _, uid, partner, amount, cur, sent_at in {r[0]: r for r in [*done, *elsewhere]}.values():
         at = sent_at if isinstance(sent_at, str) else stamp(datetime.now(UTC))
         drafts.append(Draft("payout", uid, f"Commission payout {uid[:8]}",
                             ((chart.ib_payable(f"P{partner}", cur), amount),
@@ -35,6 +45,22 @@ def settle_sent(db: Any) -> int:
     if drafts:
         post_many(db, Accounts(db), drafts)
     return len(done)
+
+
+def _share_paid(db: Any, uid: str) -> None:
+    """Queues the gateway's copy of a payout as paid (signatures as they stand)."""
+    row = db.execute("SELECT version, data FROM shared_records WHERE kind = 'payout'"
+                     " AND id = ? AND deleted = 0", (uid,)).fetchone()
+    if row is None or json.loads(row[1])["status"] == "paid":
+        return
+    payload = {"kind": "payout", "id": uid, "base_version": int(row[0]), "deleted": False,
+               "data": {**json.loads(row[1]), "status": "paid"}}
+    (seq,) = db.execute("SELECT coalesce(max(device_seq), 0) + 1 FROM outbox").fetchone()
+    db.execute(
+        "INSERT INTO outbox (device_seq, idempotency_key, kind, payload, status, attempts,"
+        " last_error, created_at, entity, entity_ref) VALUES (?, ?, 'put-record', ?,"
+        " 'pending', 0, '', ?, 'payout', ?)",
+        (seq, uuid.uuid4().hex, json.dumps(payload), stamp(datetime.now(UTC)), uid))
 
 
 # Accruals not in a payout, or in one that was rejected.

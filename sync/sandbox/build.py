@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from app.demo.names import COMPANY_STEMS, COMPANY_WORDS, COUNTRY_WEIGHTS, PHONE_PREFIX, POOLS
 from sync.contract.wire import lots, money, price
@@ -32,6 +33,27 @@ DESK_USERS = (("admin", "admin", "Ada Admin"), ("manager", "manager", "Max Manag
               ("compliance", "compliance_officer", "Cora Compliance"),
               ("clerk", "clerk", "Clara Clerk"), ("clerk2", "clerk", "Carl Clerk"))
 SANDBOX_PASSWORD = "sandbox"  # noqa: S105 - documented demo password of a simulator
+# The partner programme's demo terms: (id, name, kind, rules, tier shares). Rates are
+# written in USD, so EUR and GBP accounts earn no per-lot or CPA commission, only the
+# hybrid's revenue share (in the account's currency). Every partner gets a plan, in
+# turn, from PLANS_FROM on, so commission accrues on the whole history as soon as a
+# desk has synced it. Signed by a sandbox user who may set plans.
+PLANS: tuple[tuple[str, str, str, dict[str, Any], dict[str, Any]], ...] = (
+    ("PLAN-STANDARD-IB", "Standard IB", "per_lot",
+     {"per_lot": [{"symbols": "FX", "rate": "7.00"}, {"symbols": "METALS", "rate": "10.00"},
+                  {"symbols": "*", "rate": "3.50"}]},
+     {"levels": [2000, 1000]}),
+    ("PLAN-AFFILIATE-CPA", "Affiliate CPA", "cpa",
+     {"cpa": {"amount": "200.00", "min_first_deposit": {"USD": "100.00"},
+              "min_lots": "1.00", "within_days": 30}},
+     {}),
+    ("PLAN-HYBRID", "Hybrid", "hybrid",
+     {"per_lot": [{"symbols": "FX", "rate": "4.00"}],
+      "revenue_share": {"share_bp": 1500}},
+     {"levels": [2000, 1000]}),
+)
+PLANS_FROM = "2020-01-01"
+PLANS_BY = "manager"
 
 
 def client_id(n: int) -> str:
@@ -54,6 +76,7 @@ class BuildCounts:
     positions: int = 0
     payments: int = 0
     partners: int = 0
+    plans: int = 0
     records: int = 0
 
 
@@ -88,9 +111,11 @@ class Builder:
     def partners(self, n: int) -> Iterator[tuple[str, str, str]]:
         """A three-level IB tree; returns records and remembers the referral codes."""
         self.codes: list[str] = []
+        self.partner_ids: list[str] = []
         parents: list[str | None] = [None]
         for i in range(n):
             pid = f"IB{i + 1:05d}"
+            self.partner_ids.append(pid)
             parent = parents[self.rng.randrange(len(parents))] if i else None
             code = f"IB-{i + 1:05d}"
             self.codes.append(code)
@@ -101,6 +126,24 @@ class Builder:
                 parents.append(pid)
             self.counts.partners += 1
             yield "partner", pid, dumps(data)
+
+    def plans(self) -> Iterator[tuple[str, str, str]]:
+        """The demo commission plans, a version of each and one assignment per partner
+        (plans in turn). No randomness: the rest of the world is the seed's as before.
+        They follow the partners and precede the deals in the feed, so a desk knows the
+        terms before the first deal it accrues."""
+        for plan_id, name, kind, rules, tiers in PLANS:
+            self.counts.plans += 1
+            yield "commission_plan", plan_id, dumps({
+                "name": name, "kind": kind, "currency": "USD", "rules": rules,
+                "tier_shares_bp": tiers})
+            yield "plan_version", f"{plan_id}-{PLANS_FROM}", dumps({
+                "plan_id": plan_id, "effective_from": PLANS_FROM, "rules": rules,
+                "tier_shares_bp": tiers, "created_by": PLANS_BY})
+        for i, partner in enumerate(self.partner_ids):
+            yield "plan_assignment", f"ASG-{partner}", dumps({
+                "plan_id": PLANS[i % len(PLANS)][0], "partner_id": partner,
+                "client_group": "*", "effective_from": PLANS_FROM})
 
     def client(self, n: int, registered_ms: int) -> tuple[str, dict[str, object]]:
         rng = self.rng
@@ -290,6 +333,7 @@ def build(store: SandboxStore, *, seed: int, clients: int, deals: int, as_of: da
             {"symbol": s.name, "digits": s.digits, "pip": price(s.pip_e8, s.digits),
              "pip_value": str(s.pip_value)})) for s in SYMBOLS.values())
         store.bulk_load(b.partners(max(3, clients // 100)))
+        store.bulk_load(b.plans())
         trading = [n for n in range(clients) if b.rng.random() < 0.8]
         per_account = max(1, deals // max(len(trading), 1))
         accounts: list[_Account] = []
@@ -337,13 +381,15 @@ def build(store: SandboxStore, *, seed: int, clients: int, deals: int, as_of: da
                 b.end_ms))))
             deal_rows.extend(acc.deals)
             acc.deals = []
-            if len(deal_rows) > 50_000:
-                b.counts.deals += _load_deals(store, deal_rows)
-            if len(account_rows) > 20_000:
+            # Accounts go into the feed before their deals, as on a platform: a desk
+            # then knows whose deal it is (and the client's partner) when it accrues.
+            if len(deal_rows) > 50_000 or len(account_rows) > 20_000:
                 store.bulk_load(account_rows)
                 account_rows = []
-        b.counts.deals += _load_deals(store, deal_rows)
+            if len(deal_rows) > 50_000:
+                b.counts.deals += _load_deals(store, deal_rows)
         store.bulk_load(account_rows)
+        b.counts.deals += _load_deals(store, deal_rows)
         store.bulk_load(payments)
         store.bulk_load(positions)
         b.counts.accounts = len(accounts)

@@ -72,7 +72,8 @@ def open_store(opts: Options, vault: Vault) -> SandboxStore:
         print(f"Built the sandbox broker in {time.perf_counter() - started:.1f} s: "
               f"{counts.clients:,} clients, {counts.accounts:,} accounts, "
               f"{counts.deals:,} deals, {counts.payments:,} payments, "
-              f"{counts.positions:,} open positions, {counts.partners:,} partners.",
+              f"{counts.positions:,} open positions, {counts.partners:,} partners, "
+              f"{counts.plans:,} commission plans.",
               flush=True)
     elif store.meta("seed") != str(opts.seed):
         print(f"Reopened the sandbox built with seed {store.meta('seed')}; add --rebuild to "

@@ -301,9 +301,9 @@ def test_what_cannot_be_shown_is_reported_and_the_page_goes_on(desk: Desk) -> No
         rec("partner", "P-2", partner_data("Two", "SAME")),  # two desks gave one code out
         rec("commission_plan", "PL-1", plan_data()),
         rec("plan_version", "V-1", {"plan_id": "PL-1", "effective_from": "2026-03-01",
-                                    "created_by": "admin"}),
+                                    "rules": RULES, "created_by": "admin"}),
         rec("plan_version", "V-2", {"plan_id": "PL-1", "effective_from": "2026-03-01",
-                                    "created_by": "finance"}),
+                                    "rules": RULES, "created_by": "finance"}),
         rec("plan_version", "V-3", {"plan_id": "PL-1", "effective_from": "2026-02-30",
                                     "created_by": "admin"}),
         rec("payout", "PO-1", {"partner_id": "P-1", "period_start": "2026-01-01",
@@ -373,3 +373,19 @@ def test_one_writer_remembers_what_waits_across_its_pages(desk: Desk) -> None:
     assert rows(desk, "SELECT p.uid, r.uid FROM payouts p JOIN partners r"
                       " ON r.id = p.partner_id") == [("PO-1", "P-c")]
     assert writer is not None and writer.owned.waiting == {}
+
+
+def test_plan_terms_accrual_cannot_read_are_refused_alone(desk: Desk) -> None:
+    float_rate = {**plan_data(), "rules": {"per_lot": [{"symbols": "*", "rate": 7}]}}
+    result = page(desk, rec("commission_plan", "PL-bad", float_rate),
+                  rec("commission_plan", "PL-1", plan_data()),
+                  rec("plan_version", "V-bad", {
+                      "plan_id": "PL-1", "effective_from": "2026-03-01",
+                      "rules": {"per_lot": [{"rate": "7.00"}], "cpa": {"amount": "1"}},
+                      "created_by": "admin"}))
+    assert sorted((kind, rid) for kind, rid, _ in result.errors) == [
+        ("commission_plan", "PL-bad"), ("plan_version", "V-bad")]
+    assert "never a float" in next(r for k, _, r in result.errors if k == "commission_plan")
+    assert rows(desk, "SELECT uid FROM commission_plans") == [("PL-1",)]
+    # and the page after it still accrues: one bad plan never stops the desk
+    assert not page(desk, rec("partner", "P-1", partner_data("One", "ONE"))).errors
