@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from app.services.commissions import recalculate_after_sync
 from app.services.gateway import GatewayConfig
 from app.services.reconciliation import reconcile_after_sync
 from app.services.screening.waiting import screen_waiting
@@ -91,6 +92,7 @@ class SyncEngine:
         total = PullStats(records=first.records + after.records,
                           seconds=first.seconds + after.seconds)
         screen_waiting(self.store, SCREEN_BUDGET_S)
+        recalculate_after_sync(self.store)
         reconcile_after_sync(self.store, RECONCILE_BUDGET_S)
         self.report(online=True, message=self.online_text(), last_sync=datetime.now(UTC),
                     records=total.records, rate=first.rate)

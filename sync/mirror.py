@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from app.commissions.accrue import accrue_new_deals, mark
 from app.commissions.payouts import settle_sent
-from app.commissions.recalc import recalculate_from
+from app.commissions.recalc import note_late_links, recalculate_from
 from app.crm import search_index
 from app.errors import ValidationFailed
 from app.ledger.chart import Accounts
@@ -245,13 +245,19 @@ class MirrorWriter:
     def flush(self, batches: dict[str, list[tuple[Any, ...]]]) -> None:
         """Writes a page's rows kind by kind, parents first."""
         if rows := batches.get("client"):
+            before = self.referrals("clients", "external_id", "partner_id",
+                                    [r[0] for r in rows])
             self.db.executemany(SQL["client"], rows)
             self.remap("clients", "external_id", [r[0] for r in rows], self.clients)
+            self.late_links(before, "clients", "external_id", "partner_id")
             # names, emails and phones are searched by their terms
             search_index.refresh(self.db, {self.clients[r[0]] for r in rows})
         if rows := batches.get("account"):
             owners = search_index.login_owners(self.db, PLATFORM, [r[1] for r in rows])
+            before = self.referrals("trading_accounts", "login", "client_id",
+                                    [r[1] for r in rows])
             self.db.executemany(SQL["account"], rows)
+            self.late_links(before, "trading_accounts", "login", "client_id")
             self.remap("trading_accounts", "login", [r[1] for r in rows], self.accounts, _OURS)
             search_index.move_logins(self.db, PLATFORM, owners)
         self.place(batches)
@@ -285,6 +291,31 @@ class MirrorWriter:
                 self.owned.errors.append(("commission", day.isoformat(), str(exc)[:500]))
             self.db.execute("RELEASE owned_recalc")
         settle_sent(self.db)
+
+    def referrals(self, table: str, key: str, column: str, keys: list[Any]
+                  ) -> dict[Any, Any]:
+        """`column` by `key` for the rows a page is about to write (only rows that
+        exist: new ones have no deals accrued yet)."""
+        found: dict[Any, Any] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            found.update(self.db.execute(
+                f"SELECT {key}, {column} FROM {table} WHERE {key} IN"
+                f" ({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    def late_links(self, before: dict[Any, Any], table: str, key: str, column: str) -> None:
+        """A client who became a partner's, or an account that became a client's, after
+        deals were accrued: commission is recalculated from the first such deal."""
+        after = self.referrals(table, key, column, list(before))
+        changed = [k for k, v in after.items() if v is not None and v != before.get(k)]
+        if not changed:
+            return
+        if table == "clients":
+            ids = [self.clients[k] for k in changed if k in self.clients]
+        else:
+            ids = [after[k] for k in changed]
+        note_late_links(self.db, ids)
 
     def remap(self, table: str, key: str, keys: list[Any], into: dict[Any, int],
               where: str = "") -> None:

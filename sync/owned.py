@@ -24,6 +24,7 @@ from typing import Any
 
 from app.commissions.payouts import link_accruals
 from app.commissions.plans import parse_terms
+from app.commissions.recalc import note_late_links
 from app.errors import ValidationFailed
 from app.money import exponent
 from sync.contract.schemas import OWNED_SCHEMAS
@@ -244,12 +245,20 @@ class OwnedWriter:
         """Clients who signed up with a referral code, to the partner now holding it.
         One statement per 500 codes: the clients table has no index on the code."""
         codes, self.codes = list(dict.fromkeys(self.codes)), []
+        linked: list[int] = []
         for i in range(0, len(codes), 500):
             chunk = codes[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            linked += [r[0] for r in self.db.execute(
+                "SELECT c.id FROM clients c JOIN partners p ON p.referral_code ="
+                f" c.referral_code WHERE c.partner_id IS NULL AND c.referral_code IN ({marks})",
+                chunk)]
             self.db.execute(
                 "UPDATE clients SET partner_id = (SELECT p.id FROM partners p"
                 " WHERE p.referral_code = clients.referral_code) WHERE partner_id IS NULL"
-                f" AND referral_code IN ({','.join('?' * len(chunk))})", chunk)
+                f" AND referral_code IN ({marks})", chunk)
+        if linked:  # their deals already accrued without a partner are owed now
+            note_late_links(self.db, linked)
 
     # -- typed tables ---------------------------------------------------------------------
 

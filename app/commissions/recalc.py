@@ -10,8 +10,9 @@ would reach it is refused.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from app.commissions.accrue import accrue_new_deals, mark, set_mark
@@ -22,6 +23,7 @@ from app.ledger.chart import Accounts
 from app.ledger.journal import Draft, post_many, stamp
 
 RECALCS = "commissions.recalculations"  # settings key: how many have run (entry refs)
+PENDING = "commissions.recalculate_from"  # settings key: a late link waits for this date
 
 
 @dataclass(frozen=True)
@@ -100,3 +102,41 @@ def _post_difference(db: Any, changed: dict[tuple[int, str], int], first: int) -
     post_many(db, Accounts(db), [Draft("commission", f"recalculation {n} from deal {first}",
                                        "Partner commission recalculated", lines,
                                        stamp(datetime.now(UTC)))])
+
+
+def note_late_links(db: Any, client_ids: Iterable[int]) -> None:
+    """Clients who became referred (or whose accounts became theirs) after some of their
+    deals were accrued without a partner: their commission is owed from their first such
+    deal. Noted here, done once per sync by `recalculate_pending`, not once per page."""
+    ids = sorted(set(client_ids))
+    reached = mark(db)
+    earliest: int | None = None
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        (found,) = db.execute(
+            "SELECT min(d.time_ms) FROM trading_accounts a JOIN deals d ON d.account_id = a.id"
+            f" WHERE a.client_id IN ({','.join('?' * len(chunk))}) AND d.id <= ?",
+            (*chunk, reached)).fetchone()
+        if found is not None and (earliest is None or found < earliest):
+            earliest = found
+    if earliest is None:
+        return
+    day = Book.load(db).day(earliest)
+    row = db.execute("SELECT value FROM settings WHERE key = ?", (PENDING,)).fetchone()
+    if row is None or day < date.fromisoformat(row[0]):
+        db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key)"
+                   " DO UPDATE SET value = excluded.value", (PENDING, day.isoformat()))
+
+
+def recalculate_pending(db: Any) -> Recalculated | None:
+    """The recalculation late links asked for, from the first day not in a payout run."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", (PENDING,)).fetchone()
+    if row is None:
+        return None
+    db.execute("DELETE FROM settings WHERE key = ?", (PENDING,))
+    day = date.fromisoformat(row[0])
+    (locked,) = db.execute("SELECT max(period_end) FROM payouts WHERE status != 'rejected'"
+                           ).fetchone()
+    if locked is not None:  # paid commission stays as it was paid
+        day = max(day, date.fromisoformat(str(locked)[:10]) + timedelta(days=1))
+    return recalculate_from(db, day)

@@ -25,7 +25,12 @@ from app import audit
 from app.commissions.accrue import accrue_new_deals
 from app.commissions.book import Book
 from app.commissions.payouts import UNPAID, link_accruals
-from app.commissions.recalc import Recalculated, recalculate_from
+from app.commissions.recalc import (
+    PENDING,
+    Recalculated,
+    recalculate_from,
+    recalculate_pending,
+)
 from app.crm.search_index import dbapi
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.models.partners import CommissionRun, Partner, Payout, PayoutStatus, RunStatus
@@ -35,6 +40,7 @@ from app.money import from_minor
 from app.roles import Permission, require
 from app.services.outbox import enqueue, put_record, signer
 from app.services.workspace import Desk
+from app.workspace.store import Store
 
 _WIRE_STATUS = {PayoutStatus.PROPOSED: "pending_approval", PayoutStatus.APPROVED: "approved",
                 PayoutStatus.SENT: "approved", PayoutStatus.PAID: "paid",
@@ -59,6 +65,17 @@ def accrue_waiting(desk: Desk) -> int:
         if made is None:
             return written
         written += made
+
+
+def recalculate_after_sync(store: Store) -> Recalculated | None:
+    """The recalculation late links noted during a sync (a client linked to its partner
+    after its deals arrived), once per sync exchange."""
+    with store.read() as s:
+        if dbapi(s).execute("SELECT 1 FROM settings WHERE key = ?", (PENDING,)).fetchone() \
+                is None:
+            return None
+    with store.write() as s:
+        return recalculate_pending(dbapi(s))
 
 
 def recalculate(desk: Desk, day: date) -> Recalculated:

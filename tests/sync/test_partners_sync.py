@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -389,3 +390,26 @@ def test_plan_terms_accrual_cannot_read_are_refused_alone(desk: Desk) -> None:
     assert rows(desk, "SELECT uid FROM commission_plans") == [("PL-1",)]
     # and the page after it still accrues: one bad plan never stops the desk
     assert not page(desk, rec("partner", "P-1", partner_data("One", "ONE"))).errors
+
+
+def test_deals_that_arrived_before_their_client_was_referred_are_paid_later(
+        desk: Desk) -> None:
+    from app.services import commissions, partners
+    from tests.sync.test_mirror_writer import account, deal
+
+    pid = partners.create_partner(desk, "Late IB", "LATE", "USD")
+    plan = partners.create_plan(desk, "Flat", "per_lot", "USD",
+                                {"per_lot": [{"symbols": "*", "rate": "7.00"}],
+                                 "count_on": "in"})
+    partners.assign_plan(desk, plan, pid, date(2020, 1, 1))
+    # the deal comes first, on a stand-in account; then the account; then the client's code
+    closing = {**deal(1, 9100), "data": {**deal(1, 9100)["data"], "volume": "2.00"}}
+    assert not page(desk, closing).errors
+    assert not page(desk, client("C-9", None), account(9100, "C-9")).errors
+    assert rows(desk, "SELECT count(*) FROM commission_accruals") == [(0,)]
+    assert not page(desk, client("C-9", "LATE", version=2)).errors
+    done = commissions.recalculate_after_sync(desk.store)
+    assert done is not None and done.accruals_after == 1
+    assert rows(desk, "SELECT amount_minor, partner_id FROM commission_accruals") == [
+        (1400, pid)]   # 2.00 lots x 7.00
+    assert commissions.recalculate_after_sync(desk.store) is None  # once
