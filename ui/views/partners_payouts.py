@@ -14,12 +14,9 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +28,7 @@ from app.services import commissions, reports
 from app.services.commissions import PayoutRow, RunResult
 from app.services.workspace import Desk
 from ui.dialogs.partner_form import long_date
+from ui.dialogs.reason import ReasonDialog
 from ui.messages import user_message
 from ui.views.partners_period import PeriodPicker
 from ui.widgets.tables import fill_table, read_only_table
@@ -62,34 +60,12 @@ def run_text(run: RunResult) -> str:
     return said
 
 
-class RejectPayoutDialog(QDialog):
-    def __init__(self, row: PayoutRow, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Reject payout")
-        self.setMinimumWidth(460)
-        question = QLabel(f"Reject the payout of {format_money(row.amount_minor, row.currency)}"
-                          f" to {row.partner}? Its commission goes back to unpaid, for the "
-                          "next run.")
-        question.setWordWrap(True)
-        question.setTextFormat(Qt.TextFormat.PlainText)
-        self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText("Why, e.g. the gold rate in the plan is wrong")
-        self.reason.setFixedHeight(80)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.reject_button = self.buttons.addButton("Reject payout",
-                                                    QDialogButtonBox.ButtonRole.AcceptRole)
-        self.reject_button.setEnabled(False)
-        self.reason.textChanged.connect(
-            lambda: self.reject_button.setEnabled(bool(self.reason_text())))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(question)
-        layout.addWidget(self.reason)
-        layout.addWidget(self.buttons)
-
-    def reason_text(self) -> str:
-        return self.reason.toPlainText().strip()
+def reject_payout_dialog(row: PayoutRow, parent: QWidget | None = None) -> ReasonDialog:
+    return ReasonDialog(
+        "Reject payout",
+        f"Reject the payout of {format_money(row.amount_minor, row.currency)} to "
+        f"{row.partner}? Its commission goes back to unpaid, for the next run.",
+        "Why, e.g. the gold rate in the plan is wrong", "Reject payout", parent)
 
 
 class PayoutsTab(QWidget):
@@ -99,7 +75,7 @@ class PayoutsTab(QWidget):
         super().__init__(parent)
         self.desk, self.worker = desk, worker
         self.rows: list[PayoutRow] = []
-        self.reject_dialog: RejectPayoutDialog | None = None
+        self.reject_dialog: ReasonDialog | None = None
         self.busy = False
         actor = desk.actor
         self.decides = actor.can(Permission.APPROVE_PAYOUTS)
@@ -243,13 +219,13 @@ class PayoutsTab(QWidget):
                   f"{verb} the payout of {format_money(row.amount_minor, row.currency)} to "
                   f"{row.partner}.", {row.id})
 
-    def ask_reject(self) -> RejectPayoutDialog | None:
+    def ask_reject(self) -> ReasonDialog | None:
         row = self.current()
         if row is None:
             return None
         if self.reject_dialog is not None:
             self.reject_dialog.deleteLater()
-        dialog = RejectPayoutDialog(row, self)
+        dialog = reject_payout_dialog(row, self)
         dialog.accepted.connect(lambda: self.decide(False, dialog.reason_text()))
         self.reject_dialog = dialog
         dialog.open()

@@ -9,12 +9,9 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -25,6 +22,7 @@ from app.roles import Permission
 from app.services import payments
 from app.services.payments import ApprovalState, QueueRow
 from app.services.workspace import Desk
+from ui.dialogs.reason import ReasonDialog
 from ui.messages import user_message
 from ui.views.client.format import when
 from ui.worker import DbWorker
@@ -50,36 +48,12 @@ def checks_html(found: Checks) -> str:
     return f"<table cellspacing='3'>{''.join(rows)}</table>"
 
 
-class RejectDialog(QDialog):
-    """The reason is required and goes to the client, so it is asked for on its own."""
-
-    def __init__(self, row: QueueRow, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Reject withdrawal")
-        self.setMinimumWidth(460)
-        question = QLabel(f"Reject the withdrawal of {row.amount} for {row.client}? The "
-                          "client is told the reason.")
-        question.setTextFormat(Qt.TextFormat.PlainText)
-        question.setWordWrap(True)
-        self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText("Why, e.g. the payee account is not in the client's "
-                                       "name")
-        self.reason.setFixedHeight(80)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.reject_button = self.buttons.addButton("Reject withdrawal",
-                                                    QDialogButtonBox.ButtonRole.AcceptRole)
-        self.reject_button.setEnabled(False)
-        self.reason.textChanged.connect(
-            lambda: self.reject_button.setEnabled(bool(self.reason_text())))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(question)
-        layout.addWidget(self.reason)
-        layout.addWidget(self.buttons)
-
-    def reason_text(self) -> str:
-        return self.reason.toPlainText().strip()
+def reject_dialog(row: QueueRow, parent: QWidget | None = None) -> ReasonDialog:
+    return ReasonDialog(
+        "Reject withdrawal",
+        f"Reject the withdrawal of {row.amount} for {row.client}? The client is told the "
+        "reason.", "Why, e.g. the payee account is not in the client's name",
+        "Reject withdrawal", parent)
 
 
 class DecisionPanel(QWidget):
@@ -91,7 +65,7 @@ class DecisionPanel(QWidget):
         self.can_approve = desk.actor.can(Permission.APPROVE_PAYMENTS)
         self.row: QueueRow | None = None
         self.waiting = ""  # a decision made here that has not reached the gateway
-        self.reject_dialog: RejectDialog | None = None
+        self.reject_dialog: ReasonDialog | None = None
         self.title = QLabel(NOTHING_CHOSEN)
         self.title.setObjectName("detailTitle")
         self.title.setWordWrap(True)
@@ -210,7 +184,7 @@ class DecisionPanel(QWidget):
             return
         if self.reject_dialog is not None:
             self.reject_dialog.deleteLater()
-        dialog = RejectDialog(row, self)
+        dialog = reject_dialog(row, self)
         dialog.accepted.connect(lambda: self._reject(row, dialog.reason_text()))
         self.reject_dialog = dialog
         dialog.open()
