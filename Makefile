@@ -62,6 +62,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/screening.py
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/reconcile.py
+	$(BIN)/python bench/commissions.py
 
 # Rewrite sync/contract/openapi.json after changing the gateway API.
 contract: $(INSTALLED)
