@@ -13,10 +13,8 @@ is payable to each partner, one entry per server day.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +24,7 @@ from app.commissions.plans import MICRO, Cpa, to_micro
 from app.commissions.split import cascade, half_even, passed_up, round_with_carry
 from app.ledger import chart
 from app.ledger.chart import Accounts
-from app.ledger.journal import Draft, post_many, stamp
+from app.ledger.journal import Draft, cycle_collection_paused, post_many, stamp
 from app.money import to_minor
 
 ACCRUED = "commissions.deals_accrued"   # settings key: the highest deal id looked at
@@ -430,23 +428,7 @@ def book_to_ledger(db: Any, book: Book, rows: list[Row], first: int, last: int) 
     return post_many(db, Accounts(db), drafts)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A page makes a tuple per deal and per accrual, hundreds of thousands that hold
-    no reference cycles and live to its end; every 700 of them set off the cycle
-    collector, which walks the survivors again (measured: a fifth of the time of the
-    accrual loop). Nothing a page makes needs the collector."""
-    if not gc.isenabled():  # paused already, by the caller or an outer page
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-@_collector_paused()
+@cycle_collection_paused()  # a page's tuples hold no cycles
 def accrue_new_deals(db: Any, limit: int = PAGE, *, book: Book | None = None,
                      to_ledger: bool = True, upto: int | None = None) -> int | None:
     """Accrue the deals recorded since the last call (at most `limit`); the number of

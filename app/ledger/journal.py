@@ -12,10 +12,13 @@ lands together with the change that caused it.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from app.errors import NotFound, ValidationFailed
@@ -23,6 +26,7 @@ from app.ledger.chart import Accounts, account
 from app.money import format_money
 
 REVERSAL = "reversal"
+_AMOUNT = itemgetter(1)
 
 
 class Unbalanced(ValidationFailed):
@@ -52,23 +56,41 @@ class Draft(NamedTuple):
     at: datetime | str   # or already as stored: 'YYYY-MM-DD HH:MM:SS.ffffff' UTC
 
 
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """For building a page of entries: hundreds of thousands of short-lived tuples
+    that hold no reference cycles, yet set off the cycle collector every 700
+    allocations (measured: a fifth of the time of posting a page of deals)."""
+    if not gc.isenabled():  # paused by an outer page, or by the caller on purpose
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def stamp(at: datetime) -> str:
     return f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
 
 
 def check(lines: Sequence[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
     """The lines without zeros; Unbalanced unless they sum to zero per currency."""
-    kept = tuple(x for x in lines if x[1])
-    if not kept:
-        return kept
-    total, first, alike = 0, currency_of(kept[0][0]), True
-    for code, amount in kept:
-        if type(amount) is not int:
+    # One pass, and no copy of the usual entry (no zero line, one currency): half
+    # the time of filtering first, on a page of deals.
+    total, currencies, zeros = 0, set(), False
+    for code, amount in lines:
+        if not amount:
+            zeros = True
+        elif type(amount) is not int:
             raise TypeError("ledger amounts are integers in minor units")
-        total += amount
-        alike = alike and currency_of(code) == first
-    if alike and total == 0:
-        return kept  # the usual case: one currency, balanced
+        else:
+            total += amount
+            currencies.add(currency_of(code))
+    kept = tuple(filter(_AMOUNT, lines)) if zeros else tuple(lines)
+    if total == 0 and len(currencies) <= 1:
+        return kept
     totals: dict[str, int] = defaultdict(int)
     for code, amount in kept:
         totals[currency_of(code)] += amount
@@ -106,6 +128,7 @@ def post(db: Any, accounts: Accounts, draft: Draft, *, actor_id: int | None = No
     return entry
 
 
+@cycle_collection_paused()
 def post_many(db: Any, accounts: Accounts, drafts: Iterable[Draft]) -> int:
     """Post many entries at once (a page of deals); sources posted before are
     skipped. Returns how many entries were written."""
@@ -119,6 +142,9 @@ def post_many(db: Any, accounts: Accounts, drafts: Iterable[Draft]) -> int:
     by_kind: dict[str, list[str]] = defaultdict(list)
     for kind, ref in pending:
         by_kind[kind].append(ref)
+    # The unique index on the source would refuse a double too, but only by failing
+    # the whole page; asking first (1-2% of a page's time) lets a replayed page post
+    # just what is new.
     for kind, refs in by_kind.items():
         for i in range(0, len(refs), 900):
             chunk = refs[i:i + 900]
@@ -133,10 +159,14 @@ def post_many(db: Any, accounts: Accounts, drafts: Iterable[Draft]) -> int:
     entries: list[tuple[int, str, str, str, str]] = []
     postings: list[tuple[int, int, int, str]] = []
     ids = accounts.ids_of({code for _, lines in pending.values() for code, _ in lines})
-    for n, (d, lines) in enumerate(pending.values(), start=last + 1):
-        entries.append((n, d.at if isinstance(d.at, str) else stamp(d.at), d.memo,
-                        d.source_kind, d.source_ref))
-        postings.extend((n, ids[code], amount, currency_of(code)) for code, amount in lines)
+    # A plain inner loop: a generator per entry took a third of this loop's time.
+    add_entry, add_posting = entries.append, postings.append
+    n = last
+    for (kind, ref, memo, _, at), lines in pending.values():
+        n += 1
+        add_entry((n, at if isinstance(at, str) else stamp(at), memo, kind, ref))
+        for code, amount in lines:
+            add_posting((n, ids[code], amount, currency_of(code)))
     db.executemany("INSERT INTO journal_entries (id, posted_at, memo, source_kind,"
                    " source_ref, reason) VALUES (?, ?, ?, ?, ?, '')", entries)
     db.executemany("INSERT INTO postings (entry_id, ledger_account_id, amount_minor, currency)"
