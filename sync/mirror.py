@@ -308,7 +308,9 @@ class MirrorWriter:
         """A client who became a partner's, or an account that became a client's, after
         deals were accrued: commission is recalculated from the first such deal."""
         after = self.referrals(table, key, column, list(before))
-        changed = [k for k, v in after.items() if v is not None and v != before.get(k)]
+        # Only a link that was missing: a client moved from one partner to another keeps
+        # its past commission where it was earned.
+        changed = [k for k, v in after.items() if v is not None and before.get(k) is None]
         if not changed:
             return
         if table == "clients":

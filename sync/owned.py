@@ -486,8 +486,20 @@ class OwnedWriter:
             "prepared_by": self.user_id(d["prepared_by"]),
             "approved_by": self.user_id(d["approved_by"])})
         if status != "rejected":  # this desk's own accruals of it are paid by it too
-            row = self.db.execute("SELECT id FROM payouts WHERE uid = ?", (rid,)).fetchone()
-            link_accruals(self.db, row[0], partner, d["currency"], d["period_end"])
+            pid, amount = self.db.execute("SELECT id, amount_minor FROM payouts WHERE uid = ?",
+                                          (rid,)).fetchone()
+            # Linked once (later copies of the payout never take later commission); a desk
+            # that has not accrued the deals yet links when a later copy comes.
+            if self.db.execute("SELECT 1 FROM commission_accruals WHERE payout_id = ? LIMIT 1",
+                               (pid,)).fetchone() is None:
+                link_accruals(self.db, pid, partner, d["currency"], d["period_end"])
+                (linked,) = self.db.execute(
+                    "SELECT coalesce(sum(amount_minor), 0) FROM commission_accruals"
+                    " WHERE payout_id = ?", (pid,)).fetchone()
+                if linked and linked != amount:  # a person looks; it cannot be sent from here
+                    self.errors.append(("payout", rid, (
+                        f"the payout is {amount} minor units but this desk's unpaid "
+                        f"commission for it is {linked}")[:500]))
         return None
 
     def client_profiles(self, profiles: list[tuple[str, int, dict[str, Any]]]) -> None:

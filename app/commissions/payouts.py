@@ -64,8 +64,17 @@ def _share_paid(db: Any, uid: str) -> None:
 
 
 # Accruals not in a payout, or in one that was rejected.
-UNPAID = ("(payout_id IS NULL OR payout_id IN (SELECT id FROM payouts"
-          " WHERE status = 'rejected'))")
+# A rejection still on its way to the gateway keeps its accruals: if the gateway
+# refuses it, the payout comes back as proposed with them.
+UNPAID = ("(payout_id IS NULL OR payout_id IN (SELECT id FROM payouts WHERE status ="
+          " 'rejected' AND uid NOT IN (SELECT entity_ref FROM outbox WHERE entity = 'payout'"
+          " AND status IN ('pending', 'in_flight', 'conflict'))))")
+
+
+def linked_sum(db: Any, payout_id: int) -> int:
+    (total,) = db.execute("SELECT coalesce(sum(amount_minor), 0) FROM commission_accruals"
+                          " WHERE payout_id = ?", (payout_id,)).fetchone()
+    return int(total)
 
 
 def link_accruals(db: Any, payout_id: int, partner_id: int, currency: str,

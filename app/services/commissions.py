@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.commissions.accrue import accrue_new_deals
 from app.commissions.book import Book
-from app.commissions.payouts import UNPAID, link_accruals
+from app.commissions.payouts import UNPAID, link_accruals, linked_sum
 from app.commissions.recalc import (
     PENDING,
     Recalculated,
@@ -39,6 +39,7 @@ from app.models.users import User
 from app.money import from_minor
 from app.roles import Permission, require
 from app.services.outbox import enqueue, put_record, signer
+from app.services.partners import locked_until
 from app.services.workspace import Desk
 from app.workspace.store import Store
 
@@ -81,6 +82,11 @@ def recalculate_after_sync(store: Store) -> Recalculated | None:
 def recalculate(desk: Desk, day: date) -> Recalculated:
     require(desk.actor, Permission.MANAGE_PARTNERS)
     with desk.store.write() as s:
+        locked = locked_until(s)
+        if locked is not None and day <= locked:
+            raise ValidationFailed(f"Commission up to {locked:%d %b %Y} is in a payout run "
+                                   "and stays as it was; recalculate from a later date.",
+                                   "effective_from")
         done = recalculate_from(dbapi(s), day)
         audit.record(s, desk.actor, "commission.recalculate", "commissions", day.isoformat(),
                      after={"from_deal": done.first_deal, "before": done.accruals_before,
@@ -183,6 +189,8 @@ def decide_payout(desk: Desk, payout_id: int, approve: bool, reason: str = "") -
                                    "must approve or reject its payouts.")
         if p.status is not PayoutStatus.PROPOSED:
             raise ValidationFailed(f"This payout is already {p.status.value}.", "status")
+        if approve:
+            _check_linked(s, p)
         if not approve and not reason.strip():
             raise ValidationFailed("Say why the payout is rejected; the partner manager "
                                    "will see it.", "reason")
@@ -211,6 +219,16 @@ def _close_run(s: Session, run_id: int | None) -> None:
         run.status = RunStatus.DECIDED
 
 
+def _check_linked(s: Session, p: Payout) -> None:
+    """A payout pays exactly the accruals it holds on this desk, or it does not go."""
+    linked = linked_sum(dbapi(s), p.id)
+    if linked != p.amount_minor:
+        raise ValidationFailed(
+            f"This payout is {from_minor(p.amount_minor, p.currency)} {p.currency} but the "
+            f"commission it holds here is {from_minor(linked, p.currency)}: it may already "
+            "be paid by another payout. Reject it and prepare a new run.", "amount")
+
+
 def send_payout(desk: Desk, payout_id: int) -> int:
     """Queue the agent commission for an approved payout; the outbox row id."""
     require(desk.actor, Permission.APPROVE_PAYOUTS)
@@ -219,6 +237,7 @@ def send_payout(desk: Desk, payout_id: int) -> int:
         if p.status is not PayoutStatus.APPROVED:
             raise ValidationFailed(f"Only an approved payout can be paid; this one is "
                                    f"{p.status.value}.", "status")
+        _check_linked(s, p)
         partner = s.get(Partner, p.partner_id)
         assert partner is not None
         account = (s.get(TradingAccount, partner.payout_account_id)

@@ -306,6 +306,11 @@ def test_payout_run_four_eyes_rejection_and_payment(world: World) -> None:
     with pytest.raises(ValidationFailed, match="Say why"):
         commissions.decide_payout(people["fin2"], payout.id, False)
     commissions.decide_payout(people["fin2"], payout.id, False, "Check the gold rate")
+    # until the gateway has the rejection, its commission stays with it (a refusal would
+    # bring the payout back as proposed, and it must not be paid twice)
+    assert commissions.prepare_run(people["fin1"], day(0), day(30)).payouts == 0
+    with world.desk.store.write() as s:
+        dbapi(s).execute("UPDATE outbox SET status = 'done' WHERE entity = 'payout'")
     again = commissions.prepare_run(people["fin1"], day(0), day(30))
     (payout,) = commissions.payouts(people["fin2"], run_id=again.run_id)
     assert payout.amount_minor == 2100  # rejected commission came back for the next run
@@ -386,3 +391,19 @@ def test_sum_over_levels_and_stable_recalculation(tmp_path_factory: pytest.TempP
         assert w.accruals() == first
     finally:
         desk.close()
+
+
+def test_a_payout_that_no_longer_holds_its_commission_is_not_paid(world: World) -> None:
+    ib = world.partner("Nina")
+    plan(world, ib, PER_LOT)
+    acc = world.client(ib)
+    world.round_turn(acc, 100, at=DAY)
+    people = _people(world.desk)
+    run = commissions.prepare_run(people["fin1"], day(0), day(30))
+    (payout,) = commissions.payouts(people["fin2"], run_id=run.run_id)
+    with world.desk.store.write() as s:  # say another payout took its accruals meanwhile
+        dbapi(s).execute("UPDATE commission_accruals SET payout_id = NULL")
+    with pytest.raises(ValidationFailed, match="may already be paid"):
+        commissions.decide_payout(people["fin2"], payout.id, True)
+    with pytest.raises(ValidationFailed, match="in a payout run"):
+        commissions.recalculate(world.desk, day(3))
