@@ -26,7 +26,7 @@ from app.commissions.payouts import link_accruals
 from app.commissions.plans import parse_terms
 from app.commissions.recalc import note_late_links
 from app.errors import ValidationFailed
-from app.money import exponent
+from app.money import exponent, format_money
 from sync.contract.schemas import OWNED_SCHEMAS
 from sync.contract.wire import parse_money
 
@@ -498,8 +498,10 @@ class OwnedWriter:
                     " WHERE payout_id = ?", (pid,)).fetchone()
                 if linked and linked != amount:  # a person looks; it cannot be sent from here
                     self.errors.append(("payout", rid, (
-                        f"the payout is {amount} minor units but this desk's unpaid "
-                        f"commission for it is {linked}")[:500]))
+                        f"The payout is {format_money(amount, d['currency'])} but this "
+                        "desk's unpaid commission for that partner and period is "
+                        f"{format_money(linked, d['currency'])}; it cannot be approved or "
+                        "sent from this desk until someone checks it.")[:500]))
         return None
 
     def client_profiles(self, profiles: list[tuple[str, int, dict[str, Any]]]) -> None:

@@ -46,6 +46,13 @@ def _totals(db: Any, first: int) -> tuple[int, dict[tuple[int, str], int]]:
     return count, totals
 
 
+def locked_until(db: Any) -> date | None:
+    """The last server date of commission already in a payout run (not rejected)."""
+    (found,) = db.execute("SELECT max(period_end) FROM payouts WHERE status != 'rejected'"
+                          ).fetchone()
+    return None if found is None else date.fromisoformat(str(found)[:10])
+
+
 def recalculate_from(db: Any, day: date) -> Recalculated:
     """Inside the caller's write transaction."""
     book = Book.load(db)
@@ -135,8 +142,7 @@ def recalculate_pending(db: Any) -> Recalculated | None:
         return None
     db.execute("DELETE FROM settings WHERE key = ?", (PENDING,))
     day = date.fromisoformat(row[0])
-    (locked,) = db.execute("SELECT max(period_end) FROM payouts WHERE status != 'rejected'"
-                           ).fetchone()
+    locked = locked_until(db)
     if locked is not None:  # paid commission stays as it was paid
-        day = max(day, date.fromisoformat(str(locked)[:10]) + timedelta(days=1))
+        day = max(day, locked + timedelta(days=1))
     return recalculate_from(db, day)

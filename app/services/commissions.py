@@ -28,6 +28,7 @@ from app.commissions.payouts import UNPAID, link_accruals, linked_sum
 from app.commissions.recalc import (
     PENDING,
     Recalculated,
+    locked_until,
     recalculate_from,
     recalculate_pending,
 )
@@ -39,7 +40,6 @@ from app.models.users import User
 from app.money import from_minor
 from app.roles import Permission, require
 from app.services.outbox import enqueue, put_record, signer
-from app.services.partners import locked_until
 from app.services.workspace import Desk
 from app.workspace.store import Store
 
@@ -82,7 +82,7 @@ def recalculate_after_sync(store: Store) -> Recalculated | None:
 def recalculate(desk: Desk, day: date) -> Recalculated:
     require(desk.actor, Permission.MANAGE_PARTNERS)
     with desk.store.write() as s:
-        locked = locked_until(s)
+        locked = locked_until(dbapi(s))
         if locked is not None and day <= locked:
             raise ValidationFailed(f"Commission up to {locked:%d %b %Y} is in a payout run "
                                    "and stays as it was; recalculate from a later date.",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.commissions.plans import describe, parse_terms
-from app.commissions.recalc import Recalculated, recalculate_from
+from app.commissions.recalc import Recalculated, locked_until, recalculate_from
 from app.commissions.tree import Tree
 from app.crm.search_index import dbapi
 from app.errors import NotFound, ValidationFailed
@@ -50,15 +50,8 @@ def _uid_of(s: Session, partner_id: int | None) -> str | None:
     return None if partner_id is None else _partner(s, partner_id).uid
 
 
-def locked_until(s: Session) -> date | None:
-    """The last day of commission already in a payout run (not rejected)."""
-    found = dbapi(s).execute("SELECT max(period_end) FROM payouts WHERE status != 'rejected'"
-                             ).fetchone()[0]
-    return None if found is None else date.fromisoformat(str(found)[:10])
-
-
 def _check_date(s: Session, effective_from: date) -> None:
-    locked = locked_until(s)
+    locked = locked_until(dbapi(s))
     if locked is not None and effective_from <= locked:
         raise ValidationFailed(
             f"Commission up to {locked:%d %b %Y} is in a payout run: choose a date after "
