@@ -10,6 +10,7 @@ Dormancy follows activity: see app.crm.dormancy.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -100,8 +101,11 @@ def apply_status(s: Session, actor: Actor, client: Client, new: ClientStatus,
     client.status = new
     if new is S.CLOSED:
         client.closed_reason = reason.strip()[:500]
+        if old_status is not S.CLOSED:
+            client.closed_at = datetime.now(UTC)  # retention runs from here
     elif old_status is S.CLOSED:
         client.closed_reason = ""
+        client.closed_at = None
     client.version += 1
     before: dict[str, object] = {"status": old_status}
     if client.closed_reason != old_reason:

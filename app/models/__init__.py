@@ -9,6 +9,7 @@ from app.models import (
     partners,
     payments,
     reconciliation,
+    retention,
     sync_state,
     trading,
     users,
@@ -17,5 +18,5 @@ from app.models.base import Base
 
 __all__ = [
     "Base", "audit", "compliance", "crm", "kyc", "ledger", "partners", "payments",
-    "reconciliation", "sync_state", "trading", "users",
+    "reconciliation", "retention", "sync_state", "trading", "users",
 ]

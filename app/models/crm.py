@@ -78,6 +78,8 @@ class Client(Versioned, Base):
         ForeignKey("partners.id", use_alter=True)
     )
     closed_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    # When the relationship ended: retention periods run from here.
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # server_version (from Versioned) follows the platform's client record; the back
     # office fields above travel as a separate shared record with its own version.
     profile_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0,
@@ -132,6 +134,19 @@ class ClientTag(Base):
     tag: Mapped[str] = mapped_column(String(40), primary_key=True)
 
     __table_args__ = (Index("ix_client_tags_tag", "tag", "client_id"),)
+
+
+class ClientDevice(Base):
+    """A device the platform saw the client sign in from (its fingerprint, never an
+    address or anything it could be traced back with)."""
+
+    __tablename__ = "client_devices"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+    device: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    __table_args__ = (Index("ix_client_devices_device", "device", "client_id"),
+                      {"sqlite_with_rowid": False})
 
 
 class Note(Versioned, Base):
@@ -194,6 +209,7 @@ class Segment(Base):
 
 
 __all__ = [
-    "Client", "ClientContact", "ClientKind", "ClientSearchTerm", "ClientStatus", "ClientTag",
-    "ContactKind", "Note", "RiskRating", "SavedFilter", "Segment", "Task", "utcnow",
+    "Client", "ClientContact", "ClientDevice", "ClientKind", "ClientSearchTerm",
+    "ClientStatus", "ClientTag", "ContactKind", "Note", "RiskRating", "SavedFilter",
+    "Segment", "Task", "utcnow",
 ]
