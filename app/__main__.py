@@ -7,8 +7,10 @@ for the commands that need them.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,15 @@ from app.version import __version__
 
 if TYPE_CHECKING:
     from app.services.workspace import Desk
+
+
+# Commands whose module holds both its parser (`add_parser(sub)`) and its runner
+# (`run(folder, args)`), and needs neither sync nor the desktop.
+PLAIN_COMMANDS = {
+    "monitoring": "app.cli_monitoring",
+    "exceptions": "app.cli_exceptions",
+    "retention": "app.cli_retention",
+}
 
 
 def default_workspace() -> Path:
@@ -108,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     from app.cli_partners import add_parser as add_partners
 
     add_partners(sub)
+    for module in PLAIN_COMMANDS.values():
+        importlib.import_module(module).add_parser(sub)
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
     gui.add_argument("--gateway", metavar="URL", help="the broker's gateway")
@@ -229,6 +242,10 @@ def run(argv: list[str]) -> int:
         from app.cli_payments import run as run_payments
 
         return run_payments(folder, args)
+    if command in PLAIN_COMMANDS:
+        runner: Callable[[Path, argparse.Namespace], int] = importlib.import_module(
+            PLAIN_COMMANDS[command]).run
+        return runner(folder, args)
     if command == "report":
         from app.cli_reports import run as run_report
 
