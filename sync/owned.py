@@ -1,7 +1,8 @@
 """Shared back office records from the gateway: kept raw in `shared_records`, and
 written into the typed tables for the kinds this version shows (client profiles,
-notes, tasks, KYC cases, approvals, and the partner programme: partners, plans, plan
-versions and assignments, partner moves, commission runs and payouts).
+notes, tasks, KYC cases, approvals, compliance alerts and cases, and the partner
+programme: partners, plans, plan versions and assignments, partner moves, commission
+runs and payouts).
 
 A record this desk is still sending (or whose conflict awaits a person) is kept raw
 only: the desk's own edit stays on screen until the gateway has answered it.
@@ -25,6 +26,7 @@ from typing import Any
 from app.commissions.payouts import link_accruals
 from app.commissions.plans import parse_terms
 from app.commissions.recalc import note_late_links
+from app.compliance.sharing import RAISED
 from app.errors import ValidationFailed
 from app.money import exponent, format_money
 from sync.contract.schemas import OWNED_SCHEMAS
@@ -41,6 +43,7 @@ _NAMING = ("plan_id", "partner_id", "old_parent_id", "new_parent_id", "parent_id
 _PAYOUT_STATUS = {"draft": "proposed", "pending_approval": "proposed", "approved": "approved",
                   "paid": "paid", "rejected": "rejected"}
 _RUN_STATUS = {"draft": "proposed", "calculated": "proposed"}  # the rest: decided
+_SEVERITY = {"critical": "high"}  # a desk ranks alerts low, medium or high
 
 
 def _iso_stamp(ms: int | None) -> str | None:
@@ -75,6 +78,7 @@ class OwnedWriter:
         # from: accruals from then on are recalculated once the page is accrued.
         self.recalc_from: date | None = None
         self.plan_kinds: dict[str, tuple[str, str]] = {}  # plans checked this page
+        self.unlinked: dict[str, set[int]] | None = None  # see `cases_naming`
         self.now = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def user_id(self, username: str | None) -> int | None:
@@ -361,6 +365,123 @@ class OwnedWriter:
             "reason": d["reason"]})
         return None
 
+    # -- compliance alerts and cases --------------------------------------------------------
+
+    def _quiet(self, table: str, rid: str, version: int, fields: dict[str, Any],
+               first: dict[str, Any]) -> int | None:
+        """Like `_upsert`, but a copy that changes nothing here (this desk's own change
+        coming back) only takes the gateway's version: the row's version, which an edit
+        a person has open is checked against, stays. The row's id if it was written."""
+        names = list(fields)
+        found = self.db.execute(f"SELECT id, server_version, {', '.join(names)} FROM {table}"
+                                " WHERE uid = ?", (rid,)).fetchone()
+        if found is None:
+            cols = [*names, *first]
+            cur = self.db.execute(
+                f"INSERT INTO {table} (uid, {', '.join(cols)}, version, server_version,"
+                f" created_at, updated_at) VALUES ({', '.join('?' * (len(cols) + 5))})",
+                (rid, *fields.values(), *first.values(), 1, version, self.now, self.now))
+            return int(cur.lastrowid)
+        if found[1] >= version:
+            return None
+        if tuple(found[2:]) == tuple(fields.values()):
+            self.db.execute(f"UPDATE {table} SET server_version = ? WHERE id = ?",
+                            (version, found[0]))
+        else:
+            sets = ", ".join(f"{n} = ?" for n in names)
+            self.db.execute(f"UPDATE {table} SET {sets}, server_version = ?,"
+                            " version = version + 1, updated_at = ? WHERE id = ?",
+                            (*fields.values(), version, self.now, found[0]))
+        return int(found[0])
+
+    def _raised(self, raised: Any) -> dict[str, Any]:
+        """An arriving alert's key and due date (see app.compliance.sharing.RAISED). A key
+        this desk's rules gave another alert already stays with that one."""
+        raised = raised if isinstance(raised, dict) else {}
+        key, due = raised.get("key"), raised.get("due_date")
+        if not isinstance(key, str) or not 0 < len(key) <= 200 or self.db.execute(
+                "SELECT 1 FROM alerts WHERE key = ?", (key,)).fetchone() is not None:
+            key = None
+        try:
+            due = date.fromisoformat(due).isoformat() if isinstance(due, str) else None
+        except ValueError:
+            due = None
+        return {"key": key, "due_date": due}
+
+    def alert(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            self.db.execute("DELETE FROM case_alerts WHERE alert_id IN"
+                            " (SELECT id FROM alerts WHERE uid = ?)", (rid,))
+            return self._delete("alerts", rid)
+        evidence = dict(d["evidence"])
+        raised = evidence.pop(RAISED, None)
+        new = self._id("alerts", rid) is None
+        named = self.cases_naming().pop(rid, set()) if new else set()
+        written = self._quiet("alerts", rid, version, {
+            "rule": d["rule"], "severity": _SEVERITY.get(d["severity"], d["severity"]),
+            "client_id": None if d["client_id"] is None else self.client_id(d["client_id"]),
+            "status": d["status"], "summary": d["summary"], "evidence": json.dumps(evidence)},
+            self._raised(raised) if new else {})
+        if written is not None:  # cases that came first name it
+            self.db.executemany("INSERT OR IGNORE INTO case_alerts (case_id, alert_id)"
+                                " VALUES (?, ?)", [(case_id, written) for case_id in named])
+        return None
+
+    def cases_naming(self) -> dict[str, set[int]]:
+        """Alerts that cases here name but that have not arrived, and those cases: read
+        once per writer (one scan of the cases' raw copies), then kept as cases and
+        alerts are written (the same reasoning as `waiting_for`)."""
+        if self.unlinked is None:
+            self.unlinked = {}
+            for uid, case_id in self.db.execute(
+                    "SELECT j.value, c.id FROM shared_records s"
+                    " JOIN json_each(s.data, '$.alert_ids') j"
+                    " JOIN compliance_cases c ON c.uid = s.id"
+                    " WHERE s.kind = 'compliance_case' AND s.deleted = 0"
+                    " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.uid = j.value)"
+                    ).fetchall():
+                self.unlinked.setdefault(uid, set()).add(int(case_id))
+        return self.unlinked
+
+    def compliance_case(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
+        if d is None:
+            self.db.execute("DELETE FROM case_alerts WHERE case_id IN"
+                            " (SELECT id FROM compliance_cases WHERE uid = ?)", (rid,))
+            self._drop("compliance_cases", rid)  # this desk's notes and files keep it
+            return None
+        fields: dict[str, Any] = {
+            "title": d["title"],
+            "client_id": None if d["client_id"] is None else self.client_id(d["client_id"]),
+            "status": d["status"], "outcome": d["outcome"],
+            "outcome_reason": d["outcome_reason"], "assignee_id": self.user_id(d["assignee"]),
+            "due_date": _day(d["due_date"])}
+        if d["status"] != "closed":  # reopened elsewhere: no longer closed by anyone here
+            fields.update(closed_by=None, closed_at=None)
+        case_id = self._quiet("compliance_cases", rid, version, fields,
+                              {"froze_withdrawals": 0})
+        if case_id is None:
+            return None
+        if d["status"] == "closed":  # closed elsewhere: when this desk learnt of it
+            self.db.execute("UPDATE compliance_cases SET closed_at = ? WHERE id = ?"
+                            " AND closed_at IS NULL", (self.now, case_id))
+        uids = list(dict.fromkeys(d["alert_ids"]))
+        here: dict[str, int] = {}
+        for i in range(0, len(uids), 500):
+            chunk = uids[i:i + 500]
+            here.update(self.db.execute(
+                f"SELECT uid, id FROM alerts WHERE uid IN ({','.join('?' * len(chunk))})",
+                chunk))
+        self.db.execute("DELETE FROM case_alerts WHERE case_id = ?", (case_id,))
+        self.db.executemany("INSERT INTO case_alerts (case_id, alert_id) VALUES (?, ?)",
+                            [(case_id, a) for a in here.values()])
+        if self.unlinked is not None:  # the alerts not here yet link when they arrive
+            for waiting in self.unlinked.values():
+                waiting.discard(case_id)  # this copy's list is the one that counts now
+            for uid in uids:
+                if uid not in here:
+                    self.unlinked.setdefault(uid, set()).add(case_id)
+        return None
+
     # -- the partner programme ------------------------------------------------------------
 
     def partner(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
@@ -525,7 +646,8 @@ class OwnedWriter:
 
 TYPED: dict[str, Callable[[OwnedWriter, str, int, dict[str, Any] | None], None]] = {
     "note": OwnedWriter.note, "task": OwnedWriter.task, "kyc_case": OwnedWriter.kyc_case,
-    "approval": OwnedWriter.approval, "partner": OwnedWriter.partner,
+    "approval": OwnedWriter.approval, "alert": OwnedWriter.alert,
+    "compliance_case": OwnedWriter.compliance_case, "partner": OwnedWriter.partner,
     "commission_plan": OwnedWriter.commission_plan, "plan_version": OwnedWriter.plan_version,
     "plan_assignment": OwnedWriter.plan_assignment, "partner_move": OwnedWriter.partner_move,
     "commission_run": OwnedWriter.commission_run, "payout": OwnedWriter.payout}
