@@ -64,7 +64,7 @@ def _common(s: Session, client: Client, today: date, allowed: tuple[ClientStatus
                        "only once KYC has verified the client.")
     if client.frozen:
         why = f" ({client.frozen_reason})" if client.frozen_reason else ""
-        reasons.append(f"{client.display_name} is frozen after a sanctions match{why}; "
+        reasons.append(f"{client.display_name} is frozen by compliance{why}; "
                        "nothing can proceed until compliance lifts the freeze.")
     lapsed = expired_identity(s, client.id, today)
     if lapsed is not None:

@@ -104,7 +104,7 @@ def test_frozen_clients_are_stopped_with_the_reason(desk: Desk, olga: Desk,
     with desk.store.write() as s:
         s.execute(text("UPDATE clients SET frozen = 1, frozen_reason = 'OFAC SDN 12345' "
                        "WHERE id = :id"), {"id": cid})
-    with pytest.raises(gates.Blocked, match=r"frozen after a sanctions match \(OFAC SDN "
+    with pytest.raises(gates.Blocked, match=r"frozen by compliance \(OFAC SDN "
                                             r"12345\); nothing can proceed"):
         outbox.queue_balance_operation(desk, login, "withdrawal", "10.00")
     with pytest.raises(gates.Blocked, match=r"Live account refused.*frozen"):

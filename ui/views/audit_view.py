@@ -1,4 +1,5 @@
-"""Audit: the log, newest first, and a button that verifies the hash chain."""
+"""Audit: the log, newest first, a button that verifies the hash chain, and record
+retention (what is kept how long, and the purge)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from app import audit
 from app.queries import catalogue
 from app.roles import Permission, require
 from app.services.workspace import Desk
+from ui.dialogs.retention import RetentionDialog
 from ui.views.list_page import ListPage
 from ui.worker import DbWorker
 
@@ -22,6 +24,10 @@ class AuditPage(QWidget):
         self.verify_button.setVisible(desk.actor.can(Permission.VERIFY_AUDIT))
         self.verify_button.clicked.connect(self.verify)
         self.list.toolbar.addWidget(self.verify_button)
+        # Everyone may read the periods; the dialog offers changes to administrators only.
+        self.retention_button = QPushButton("Record retention…")
+        self.retention_button.clicked.connect(self.open_retention)
+        self.list.toolbar.addWidget(self.retention_button)
         self.result = QLabel()
         self.result.setObjectName("verifyResult")
         self.result.setWordWrap(True)
@@ -32,6 +38,12 @@ class AuditPage(QWidget):
 
     def refresh(self) -> None:
         self.list.refresh()
+
+    def open_retention(self) -> RetentionDialog:
+        dialog = RetentionDialog(self.desk, self.worker, self)
+        dialog.purged.connect(lambda _text: self.list.refresh())
+        dialog.open()
+        return dialog
 
     def verify(self) -> None:
         desk = self.desk
