@@ -445,9 +445,12 @@ class OwnedWriter:
 
     def compliance_case(self, rid: str, version: int, d: dict[str, Any] | None) -> None:
         if d is None:
+            self.db.execute("SAVEPOINT case_drop")
             self.db.execute("DELETE FROM case_alerts WHERE case_id IN"
                             " (SELECT id FROM compliance_cases WHERE uid = ?)", (rid,))
-            self._drop("compliance_cases", rid)  # this desk's notes and files keep it
+            if self._drop("compliance_cases", rid):  # this desk's notes and files keep it
+                self.db.execute("ROLLBACK TO case_drop")  # and its alerts stay in it
+            self.db.execute("RELEASE case_drop")
             return None
         fields: dict[str, Any] = {
             "title": d["title"],
@@ -457,6 +460,14 @@ class OwnedWriter:
             "due_date": _day(d["due_date"])}
         if d["status"] != "closed":  # reopened elsewhere: no longer closed by anyone here
             fields.update(closed_by=None, closed_at=None)
+        else:
+            local = self.db.execute("SELECT status, outcome, outcome_reason FROM"
+                                    " compliance_cases WHERE uid = ?", (rid,)).fetchone()
+            if local is not None and tuple(local) != ("closed", d["outcome"],
+                                                       d["outcome_reason"]):
+                # A closing made elsewhere (reopened and closed again there, or closed
+                # while open here): not signed by whoever closed it here before.
+                fields.update(closed_by=None, closed_at=self.now)
         case_id = self._quiet("compliance_cases", rid, version, fields,
                               {"froze_withdrawals": 0})
         if case_id is None:

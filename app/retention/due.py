@@ -46,6 +46,17 @@ def select_in(db: Any, sql: str, ids: Iterable[int], *args: Any) -> list[tuple[A
     return found
 
 
+def filter_in(db: Any, sql: str, ids: Iterable[int], *args: Any,
+              column: int = 2) -> list[tuple[Any, ...]]:
+    """The rows of `sql` whose value at `column` is one of `ids`: one pass over a table
+    with no index on that column, where a pass per chunk of ids (`select_in`) would read
+    it again and again."""
+    wanted = set(ids)
+    if not wanted:
+        return []
+    return [r for r in db.execute(sql, args).fetchall() if r[column] in wanted]
+
+
 def _pairs(rows: Sequence[tuple[Any, ...]]) -> tuple[list[int], list[str]]:
     return [int(r[0]) for r in rows], [str(r[1]) for r in rows]
 
@@ -109,10 +120,11 @@ def alerts_cases(db: Any, clients: list[int], cutoff: date, own: bool) -> Due:
     """Closed cases and alerts; an alert still linked to a case that stays, stays."""
     due = Due("alerts_cases", cutoff)
     day = cutoff.isoformat()
-    cases = select_in(db, "SELECT id, uid, client_id FROM compliance_cases"
-                      " WHERE status = 'closed' AND client_id IN ({ids})", clients)
+    cases = filter_in(db, "SELECT id, uid, client_id FROM compliance_cases"
+                      " WHERE status = 'closed' AND client_id IS NOT NULL", clients)
+    # By client (ix_alerts_client), not by status: the closed alerts are most of them.
     alerts = select_in(db, "SELECT id, uid, client_id FROM alerts"
-                       " WHERE status = 'closed' AND client_id IN ({ids})", clients)
+                       " WHERE +status = 'closed' AND client_id IN ({ids})", clients)
     if own:
         cases += db.execute("SELECT id, uid, client_id FROM compliance_cases WHERE status ="
                             " 'closed' AND client_id IS NULL AND coalesce(closed_at, updated_at)"
@@ -120,8 +132,8 @@ def alerts_cases(db: Any, clients: list[int], cutoff: date, own: bool) -> Due:
         alerts += db.execute("SELECT id, uid, client_id FROM alerts WHERE status = 'closed'"
                              " AND client_id IS NULL AND updated_at < ?", (day,)).fetchall()
     case_ids = {int(r[0]) for r in cases}
-    linked = select_in(db, "SELECT alert_id, case_id FROM case_alerts WHERE alert_id IN ({ids})",
-                       [int(r[0]) for r in alerts])
+    linked = filter_in(db, "SELECT alert_id, case_id FROM case_alerts",
+                       [int(r[0]) for r in alerts], column=0)
     kept = {int(a) for a, c in linked if int(c) not in case_ids}
     alerts = [r for r in alerts if int(r[0]) not in kept]
     due.rows["case_attachments"] = sorted(r[0] for r in select_in(
@@ -156,7 +168,7 @@ def reconciliation(db: Any, clients: list[int], cutoff: date, own: bool) -> Due:
     resolved = ("SELECT id, client_id FROM recon_exceptions WHERE status = 'resolved'"
                 " AND coalesce(resolved_at, updated_at) < ?"
                 " AND last_run_id < (SELECT max(id) FROM recon_runs)")
-    breaks = select_in(db, resolved + " AND client_id IN ({ids})", clients, day)
+    breaks = filter_in(db, resolved + " AND client_id IS NOT NULL", clients, day, column=1)
     if own:
         breaks += db.execute(resolved + " AND client_id IS NULL", (day,)).fetchall()
         due.rows["provider_statements"] = [r[0] for r in db.execute(
@@ -175,17 +187,28 @@ def sync_errors(db: Any, clients: list[int], cutoff: date, own: bool) -> Due:
     return due
 
 
+# Records whose signatures (who decided, reviewed, prepared) are read back from the last
+# command that sent them (app.kyc.records.signed_before): the gateway refuses a change
+# signed with another name.
+SIGNED_ENTITIES = ("kyc_case", "kyc_document", "approval")
+
+
 def delivered_commands(db: Any, clients: list[int], cutoff: date, own: bool) -> Due:
     """Answered commands. Payout commands stay: commissions read who prepared a payout
-    and whether it was paid from them. The newest command stays: the next one's device
-    sequence number follows it, and the gateway must never see a number twice."""
+    and whether it was paid from them. The last command done of each signed record
+    stays: its signatures are repeated from it. The newest command stays: the next
+    one's device sequence number follows it, and the gateway must never see a number
+    twice."""
     due = Due("delivered_commands", cutoff)
     if own:
+        signed = _marks(len(SIGNED_ENTITIES))
         due.rows["outbox"] = [r[0] for r in db.execute(
             "SELECT id FROM outbox WHERE status IN ('done', 'rejected', 'discarded')"
             " AND coalesce(sent_at, created_at) < ? AND entity != 'payout'"
-            " AND device_seq < (SELECT max(device_seq) FROM outbox) ORDER BY id",
-            (cutoff.isoformat(),))]
+            " AND device_seq < (SELECT max(device_seq) FROM outbox)"
+            " AND device_seq NOT IN (SELECT max(device_seq) FROM outbox WHERE status = 'done'"
+            f" AND entity IN ({signed}) GROUP BY entity, entity_ref) ORDER BY id",
+            (cutoff.isoformat(), *SIGNED_ENTITIES))]
     return due
 
 

@@ -26,6 +26,13 @@ from app.money import format_money
 _CLOSED = "SELECT id FROM clients WHERE status = 'closed'"
 UNSETTLED_PAYMENTS = (PaymentStatus.REQUESTED, PaymentStatus.PENDING_APPROVAL,
                       PaymentStatus.APPROVED, PaymentStatus.PENDING, PaymentStatus.PROCESSING)
+# The shared records about a client the outbox sends, and how to find the client (`x`).
+_WAITING_RECORDS = (
+    ("note", "notes x"), ("task", "tasks x"), ("kyc_case", "kyc_cases x"),
+    ("kyc_document", "(SELECT d.uid, k.client_id FROM kyc_documents d JOIN kyc_cases k"
+                     " ON k.id = d.case_id) x"),
+    ("screening_review", "screening_hits x"), ("alert", "alerts x"),
+    ("compliance_case", "compliance_cases x"))
 
 
 @dataclass(frozen=True)
@@ -89,18 +96,37 @@ def _reasons(db: Any) -> dict[int, list[str]]:
             " JOIN postings p ON p.ledger_account_id = a.id"
             f" WHERE a.client_id IN ({_CLOSED}) GROUP BY a.id HAVING sum(p.amount_minor) != 0"):
         add(cid, f"client money held in the ledger ({_money(-int(amount), currency)})")
+    # The client's trading balance as the ledger has it (its account names the trading
+    # account, not the client: app.ledger.chart.trading), where the platform's differs.
+    for cid, login, currency, amount in db.execute(
+            "SELECT t.client_id, t.login, a.currency, sum(p.amount_minor) FROM trading_accounts t"
+            " JOIN ledger_accounts a ON a.code = 'trading:' || t.platform || ':' || t.login"
+            " || ':' || t.currency JOIN postings p ON p.ledger_account_id = a.id"
+            " LEFT JOIN account_states s ON s.account_id = t.id"
+            f" WHERE t.client_id IN ({_CLOSED}) GROUP BY a.id HAVING sum(p.amount_minor) != 0"
+            " AND -sum(p.amount_minor) != coalesce(s.balance_minor, 0) ORDER BY t.login"):
+        add(cid, f"client money in the ledger for trading account {login} "
+                 f"({_money(-int(amount), currency)})")
     marks = ",".join("?" * len(UNSETTLED_PAYMENTS))
     for cid, pid, direction, status in db.execute(
             "SELECT client_id, id, direction, status FROM payment_requests"
             f" WHERE status IN ({marks}) AND client_id IN ({_CLOSED}) ORDER BY id",
             [s.value for s in UNSETTLED_PAYMENTS]):
         add(cid, f"{direction} #{pid} not settled ({status.replace('_', ' ')})")
-    for (cid,) in db.execute(
+    waiting = {int(cid) for (cid,) in db.execute(
             "SELECT DISTINCT c.id FROM clients c WHERE c.status = 'closed' AND EXISTS"
             " (SELECT 1 FROM outbox o WHERE o.status IN ('pending', 'in_flight', 'conflict')"
             " AND ((o.entity IN ('client', 'client_profile') AND o.entity_ref = c.external_id)"
             " OR (o.entity = 'account' AND o.entity_ref IN (SELECT CAST(t.login AS TEXT)"
-            " FROM trading_accounts t WHERE t.client_id = c.id))))"):
+            " FROM trading_accounts t WHERE t.client_id = c.id))))")}
+    # A record of theirs removed while its command waits would still be sent, and the
+    # next pull would bring it back.
+    for entity, rows in _WAITING_RECORDS:
+        waiting |= {int(cid) for (cid,) in db.execute(
+            f"SELECT DISTINCT x.client_id FROM outbox o JOIN {rows} ON x.uid = o.entity_ref"
+            " WHERE o.status IN ('pending', 'in_flight', 'conflict') AND o.entity = ?"
+            f" AND x.client_id IN ({_CLOSED})", (entity,))}
+    for cid in sorted(waiting):
         add(cid, "changes waiting to be sent to the gateway")
     for (cid,) in db.execute("SELECT DISTINCT client_id FROM partners WHERE active"
                              f" AND client_id IN ({_CLOSED})"):

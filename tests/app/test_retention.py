@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from app.audit import verify
 from app.crm.search_index import dbapi, refresh
 from app.errors import PermissionDenied, ValidationFailed
+from app.kyc.records import signed_before
 from app.ledger import views
 from app.models.audit import AuditEntry
 from app.models.compliance import (
@@ -50,6 +51,7 @@ from app.models.kyc import (
     KycStatus,
     ScreeningHit,
 )
+from app.models.ledger import JournalEntry, LedgerAccount, LedgerKind, Posting
 from app.models.payments import PaymentDirection, PaymentMethod, PaymentRequest, PaymentStatus
 from app.models.reconciliation import (
     BreakKind,
@@ -70,6 +72,7 @@ from app.models.trading import (
     TradingAccount,
 )
 from app.models.users import Role
+from app.retention.due import CHUNK, FINDERS
 from app.retention.policies import KINDS, years_before
 from app.services import ledger, retention, users
 from app.services.workspace import Desk
@@ -304,6 +307,52 @@ def test_held_clients_keep_everything_and_the_reason_is_given(desk: Desk) -> Non
     assert detail["held_clients"] == [[frozen, paying]]
 
 
+def test_a_change_of_their_records_waiting_for_the_gateway_holds_the_client(
+        desk: Desk) -> None:
+    """A note (or KYC case, alert, ...) removed while its command waits would still be
+    sent, and the next pull would bring it back: the client waits for the sync."""
+    waiting = make_client(desk, "Ivan", "Petrov", closed_years_ago=6)
+    free = make_client(desk, "Tom", "Hale", closed_years_ago=6)
+    with desk.store.write() as s:
+        note_uid = s.scalar(select(Note.uid).where(Note.client_id == waiting))
+        s.add(OutboxCommand(device_seq=1, idempotency_key=uid(), kind="put-record",
+                            payload={"kind": "note", "id": note_uid}, entity="note",
+                            entity_ref=note_uid, status=OutboxStatus.PENDING))
+    before = counts(desk, waiting)
+    preview = retention.preview_purge(desk)
+    assert [(h.id, h.reasons) for h in preview.held] == [
+        (waiting, ("changes waiting to be sent to the gateway",))]
+    result = retention.purge(desk)
+    assert [h.id for h in result.held] == [waiting]
+    assert counts(desk, waiting) == before
+    assert counts(desk, free) == dict.fromkeys(CLIENT_TABLES, 0)
+
+
+def test_client_money_left_in_the_ledger_on_a_trading_account_holds_the_client(
+        desk: Desk) -> None:
+    """The platform says the account is empty; the ledger still owes the client 250.00."""
+    cid = make_client(desk, "Sam", "Cole", closed_years_ago=6)
+    with desk.store.write() as s:
+        login = s.scalar(select(TradingAccount.login).where(TradingAccount.client_id == cid))
+        owed = LedgerAccount(code=f"trading:gw:{login}:USD", name="Client trading balance",
+                             kind=LedgerKind.LIABILITY, currency="USD")
+        bank = LedgerAccount(code="bank:test:USD", name="Bank", kind=LedgerKind.ASSET,
+                             currency="USD")
+        entry = JournalEntry(memo="deposit", source_kind="test", source_ref="1")
+        s.add_all([owed, bank, entry])
+        s.flush()
+        s.add_all([Posting(entry_id=entry.id, ledger_account_id=bank.id, amount_minor=25_000,
+                           currency="USD"),
+                   Posting(entry_id=entry.id, ledger_account_id=owed.id,
+                           amount_minor=-25_000, currency="USD")])
+    before = counts(desk, cid)
+    held = retention.preview_purge(desk).held
+    assert [h.id for h in held] == [cid]
+    assert "250.00 USD" in " ".join(held[0].reasons)
+    retention.purge(desk)
+    assert counts(desk, cid) == before
+
+
 def test_a_closing_date_not_recorded_is_taken_from_the_last_change_and_said(desk: Desk) -> None:
     cid = make_client(desk, "Zoe", "Adams", closed_years_ago=6, recorded=False)
     assert retention.preview_purge(desk).inferred == (cid,)
@@ -327,6 +376,12 @@ def test_the_ledger_still_balances_and_the_trial_balance_is_unchanged(desk: Desk
     with desk.store.write() as s:  # the demo's closed clients ended long ago
         s.execute(text("UPDATE clients SET closed_at = :t WHERE status = 'closed'"),
                   {"t": ago(9).replace(tzinfo=None)})
+        # Her last deal lost what the one before won: the ledger owes her nothing, as
+        # the platform says (money still owed in the ledger would hold her).
+        account = s.scalars(select(TradingAccount).where(TradingAccount.client_id == gone)).one()
+        s.add(Deal(platform="gw", ticket=account.login + 500_000, account_id=account.id,
+                   symbol="EURUSD", action=DealAction.BUY, entry=DealEntry.OUT, volume=10,
+                   profit_minor=-1500, time_ms=int(ago(7).timestamp() * 1000)))
     ledger.post_waiting_deals(desk)
     before = ledger.trial_balance(desk)
     with desk.store.read() as s:
@@ -481,6 +536,77 @@ def test_housekeeping_goes_after_its_own_shorter_period(desk: Desk) -> None:
         kept = list(seqs)
     assert errors == ["recent"]
     assert kept == [3, 4, 5, 6]  # payout, pending, recent, and the newest (the sequence)
+
+
+def test_the_last_answered_command_of_a_signed_record_stays(desk: Desk) -> None:
+    """Who signed a KYC decision, a document review or an approval on the gateway is read
+    from the last command that sent it: removing it would make the next change sign
+    with someone else's name, and the gateway refuse it."""
+    with desk.store.write() as s:
+        for seq, (entity, ref, signed, status) in enumerate((
+                ("kyc_document", "DOC-1", {"reviewed_by": "compliance"}, OutboxStatus.DONE),
+                ("kyc_case", "CASE-1", {"decided_by": "compliance"}, OutboxStatus.DONE),
+                ("approval", "APR-1", {"prepared_by": "compliance"}, OutboxStatus.DONE),
+                ("kyc_document", "DOC-1", {"reviewed_by": "compliance"}, OutboxStatus.DONE),
+                ("kyc_case", "CASE-1", {"decided_by": "olga"}, OutboxStatus.REJECTED),
+                ("note", "NOTE-1", {"author": "compliance"}, OutboxStatus.DONE),
+                ("client", "C-1", {}, OutboxStatus.DONE)), 1):
+            s.add(OutboxCommand(device_seq=seq, idempotency_key=uid(), kind="put-record",
+                                payload={"kind": entity, "id": ref, "data": signed},
+                                status=status, entity=entity, entity_ref=ref,
+                                created_at=ago(3), sent_at=ago(3)))
+    retention.purge(desk)
+    with desk.store.read() as s:
+        kept = list(s.scalars(select(OutboxCommand.device_seq)
+                              .order_by(OutboxCommand.device_seq)))
+        signers = [signed_before(s, "kyc_document", "DOC-1", "reviewed_by", desk.actor.id),
+                   signed_before(s, "kyc_case", "CASE-1", "decided_by", desk.actor.id),
+                   signed_before(s, "approval", "APR-1", "prepared_by", desk.actor.id)]
+    assert kept == [2, 3, 4, 7]  # the last of each signed record, and the newest
+    assert signers == ["compliance"] * 3
+
+
+def test_tables_with_no_index_on_the_client_are_read_once_however_many_are_due(
+        desk: Desk) -> None:
+    """Cases, reconciliation breaks and case links have no index on the client (or the
+    alert): read a chunk of ids at a time, a big workspace's table would be read once
+    per 500 clients (or alerts), hundreds of times in one purge."""
+    n = 3 * CHUNK
+    with desk.store.write() as s:
+        db = dbapi(s)
+        db.executemany(
+            "INSERT INTO clients (kind, first_name, last_name, company_name, display_name,"
+            " search_name, email, phone, country, status, segment, risk_rating, closed_reason,"
+            " version, server_version, profile_version, created_at, updated_at, closed_at)"
+            " VALUES ('person', '', '', '', ?, ?, '', '', 'CY', 'closed', '', 'unrated', '',"
+            " 1, 0, 0, :t, :t, :t)".replace(":t", "'2015-01-01 00:00:00.000000'"),
+            [(f"c{i}", f"c{i}") for i in range(n)])
+        clients = [r[0] for r in db.execute("SELECT id FROM clients ORDER BY id")]
+        db.executemany(
+            "INSERT INTO alerts (uid, rule, severity, client_id, status, summary, evidence,"
+            " version, server_version, created_at, updated_at) VALUES (?, 'r', 'low', ?,"
+            " 'closed', 's', '{}', 1, 0, '2015-01-01', '2015-01-01')",
+            [(uid(), cid) for cid in clients])
+    read: dict[str, int] = {}
+
+    class Counting:
+        def __init__(self, db: Any) -> None:
+            self.db = db
+
+        def execute(self, sql: str, args: Any = ()) -> Any:
+            for table in ("compliance_cases", "recon_exceptions", "case_alerts"):
+                if sql.startswith("SELECT") and f" FROM {table} " in sql + " ":
+                    read[table] = read.get(table, 0) + 1
+            return self.db.execute(sql, args)
+
+    with desk.store.read() as s:
+        db = Counting(dbapi(s))
+        found = FINDERS["alerts_cases"](db, clients, TODAY, True)
+        FINDERS["reconciliation"](db, clients, TODAY, True)
+    assert len(found.rows["alerts"]) == n
+    # Once for the clients' records, once for those about no client (and once for the
+    # breaks that keep a provider statement).
+    assert read == {"compliance_cases": 2, "case_alerts": 1, "recon_exceptions": 3}
 
 
 # -- periods and who may change them -------------------------------------------------------

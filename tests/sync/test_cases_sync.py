@@ -214,3 +214,52 @@ def test_an_alert_both_desks_raised_stays_one_alert(desk: Desk) -> None:
     # the first copy changed nothing (no new version here); the second moved it
     assert [tuple(r) for r in got] == [
         ("AL-SAME", "in_case", "structuring:C-5:2026-11", 2, 2)]
+
+
+def test_a_case_deleted_on_the_gateway_but_kept_for_its_notes_keeps_its_alerts(
+        desk: Desk) -> None:
+    """This desk's notes keep the case; its alerts stay in it, not `in_case` in no case
+    (where no queue shows them and nothing can take them out)."""
+    alert: dict[str, Any] = {"rule": "structuring", "severity": "medium", "client_id": None,
+                             "status": "in_case", "summary": "Split deposits", "evidence": {}}
+    case = {"title": "Split deposits", "client_id": None, "status": "investigating",
+            "outcome": "", "outcome_reason": "", "assignee": None, "due_date": None,
+            "alert_ids": ["AL-1"]}
+    assert not page(desk, rec("alert", "AL-1", alert), rec("compliance_case", "CASE-1", case)
+                    ).errors
+    with desk.store.read() as s:
+        case_id = dbapi(s).execute("SELECT id FROM compliance_cases").fetchone()[0]
+    cases.add_note(desk, case_id, "Asked the bank for the payer's details.")
+    tombstone = {"kind": "compliance_case", "id": "CASE-1", "version": 2, "deleted": True,
+                 "data": None}
+    assert not page(desk, tombstone).errors
+    card = views.case_card(desk, case_id)
+    assert [a.status for a in card.alerts] == [AlertStatus.IN_CASE]
+    assert [n.body for n in card.notes] == ["Asked the bank for the payer's details."]
+
+
+def test_a_closing_made_elsewhere_is_not_signed_by_whoever_closed_it_here(
+        desk: Desk) -> None:
+    """Closed here, then reopened and closed again on another desk between two pulls:
+    the closing that stands is not this desk's user's."""
+    alert_id = raise_alert(desk, None)
+    case_id = cases.open_case(desk, [alert_id], "Third-party payer")
+    v = views.case_card(desk, case_id).version
+    decisions.close_case(desk, case_id, v, "false_positive", "The payer is her employer.")
+    with desk.store.write() as s:  # sent and answered
+        db = dbapi(s)
+        db.execute("UPDATE outbox SET status = 'done'")
+        uid, alert_uid = db.execute("SELECT k.uid, a.uid FROM compliance_cases k, alerts a"
+                                    ).fetchone()
+    mine = {"title": "Third-party payer", "client_id": None, "status": "closed",
+            "outcome": "false_positive", "outcome_reason": "The payer is her employer.",
+            "assignee": None, "due_date": None, "alert_ids": [alert_uid]}
+    assert not page(desk, rec("compliance_case", uid, mine, version=2)).errors
+    card = views.case_card(desk, case_id)
+    assert (card.closed_by, card.version) == ("Ada Admin", v + 1)  # its own copy came back
+    assert not page(desk, rec("compliance_case", uid, {
+        **mine, "outcome": "confirmed_risk",
+        "outcome_reason": "The employer letter was forged."}, version=4)).errors
+    card = views.case_card(desk, case_id)
+    assert (card.outcome, card.closed_by) == ("confirmed_risk", "")
+    assert card.closed_at is not None
