@@ -641,10 +641,15 @@ class OwnedWriter:
         rows = [(self.client_id(d["client_id"]), version, d) for _, version, d in profiles]
         self.db.executemany(
             "UPDATE clients SET status = ?, segment = ?, risk_rating = ?, manager_id = ?,"
-            " closed_reason = ?, profile_version = ?, updated_at = ?"
+            " closed_reason = ?, profile_version = ?, updated_at = ?,"
+            # The record does not say when the client was closed, and a reopening and
+            # a new closing may both have happened since the last pull: a newer closed
+            # copy restarts the retention clock (keeping too long, never purging early).
+            " closed_at = CASE WHEN ? = 'closed' THEN ? ELSE NULL END"
             " WHERE id = ? AND profile_version < ?",
             [(d["status"], d["segment"], d["risk_rating"], self.user_id(d["manager"]),
-              d["closed_reason"], version, self.now, cid, version) for cid, version, d in rows])
+              d["closed_reason"], version, self.now, d["status"], self.now, cid, version)
+             for cid, version, d in rows])
         # Tags follow the profile version that now stands, whichever copy wrote it.
         standing = "(SELECT profile_version FROM clients WHERE id = ?) = ?"
         self.db.executemany(f"DELETE FROM client_tags WHERE client_id = ? AND {standing}",

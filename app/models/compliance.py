@@ -154,6 +154,9 @@ class CaseAlert(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("compliance_cases.id"), primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
 
+    # Which case holds an alert, and the foreign-key check when an alert is removed.
+    __table_args__ = (Index("ix_case_alerts_alert", "alert_id"),)
+
 
 class ApprovalStatus(enum.StrEnum):
     PENDING = "pending"

@@ -365,6 +365,29 @@ def test_a_closing_date_not_recorded_is_taken_from_the_last_change_and_said(desk
         assert c.closed_at.date() == ago(6).date()  # fixed: erasing did not restart the clock
 
 
+def test_a_client_reopened_and_closed_again_on_another_desk_starts_the_clock_again(
+        desk: Desk) -> None:
+    # Both changes may land in one pull: the desk never sees the client open.
+    from sync.mirror import MirrorWriter
+    from sync.pull import dbapi as pull_dbapi
+
+    cid = make_client(desk, "Maria", "Ioannou", closed_years_ago=7)
+    with desk.store.read() as s:
+        ext = s.execute(text("SELECT external_id FROM clients WHERE id = :c"),
+                        {"c": cid}).scalar_one()
+    with desk.store.write() as s:
+        result = MirrorWriter(pull_dbapi(s)).apply([
+            {"kind": "client_profile", "id": ext, "version": 2, "deleted": False,
+             "data": {"client_id": ext, "status": "closed", "closed_reason": "again"}}])
+        assert not result.errors, result.errors
+    with desk.store.read() as s:
+        c = s.get(Client, cid)
+        assert c is not None and c.closed_at is not None
+        assert c.closed_at > datetime.now(UTC) - timedelta(hours=1)
+    retention.purge(desk)
+    assert counts(desk, cid)["kyc_cases"] == 1
+
+
 # -- the books and the audit chain ----------------------------------------------------------
 
 

@@ -41,6 +41,7 @@ def upgrade() -> None:
         batch.create_foreign_key(op.f("fk_compliance_cases_closed_by_users"), "users",
                                  ["closed_by"], ["id"])
     op.create_index("ix_compliance_cases_status", "compliance_cases", ["status", "due_date"])
+    op.create_index("ix_case_alerts_alert", "case_alerts", ["alert_id"])
 
     op.create_table(
         "case_notes",
