@@ -7,11 +7,13 @@ from typing import Any
 from app.compliance.sharing import REVIEW
 
 
-def evidence_lines(evidence: dict[str, Any]) -> list[tuple[str, str]]:
-    """What a rule saw, as label and text lines a person reads."""
+def evidence_lines(evidence: dict[str, Any], *,
+                   reasons: bool = True) -> list[tuple[str, str]]:
+    """What a rule saw, as label and text lines a person reads; compliance's own words
+    (why it was dismissed) only with `reasons`, so a client's manager is not tipped off."""
     lines = []
     for key, value in evidence.items():
-        if key.startswith("_") and key != REVIEW:
+        if key.startswith("_") and (key != REVIEW or not reasons):
             continue
         if key == REVIEW and isinstance(value, dict):
             lines.append(("Dismissed", f"as a false positive by {value.get('by', '?')} on "

@@ -159,7 +159,7 @@ class AlertView:
     case_title: str = ""
 
 
-def _alert_view(s: Session, alert: Alert) -> AlertView:
+def _alert_view(s: Session, alert: Alert, reasons: bool) -> AlertView:
     client = None if alert.client_id is None else s.get(Client, alert.client_id)
     found = s.execute(select(ComplianceCase.id, ComplianceCase.title)
                       .join(CaseAlert, CaseAlert.case_id == ComplianceCase.id)
@@ -167,7 +167,7 @@ def _alert_view(s: Session, alert: Alert) -> AlertView:
     return AlertView(alert.id, alert.version, alert.rule, alert.severity, alert.status,
                      alert.summary, alert.client_id,
                      "" if client is None else client.display_name, alert.created_at,
-                     alert.due_date, tuple(evidence_lines(alert.evidence)),
+                     alert.due_date, tuple(evidence_lines(alert.evidence, reasons=reasons)),
                      None if found is None else found[0], "" if found is None else found[1])
 
 
@@ -177,7 +177,7 @@ def alert_view(desk: Desk, alert_id: int) -> AlertView:
         alert = s.get(Alert, alert_id)
         if alert is None:
             raise NotFound("This alert no longer exists.")
-        return _alert_view(s, alert)
+        return _alert_view(s, alert, desk.actor.can(Permission.WORK_ALERTS))
 
 
 def alert_rules(desk: Desk) -> list[str]:
@@ -277,13 +277,15 @@ def case_card(desk: Desk, case_id: int) -> CaseCard:
                      for a in s.scalars(select(CaseAttachment).where(
                          CaseAttachment.case_id == c.id).order_by(CaseAttachment.id))]
         return CaseCard(
-            c.id, c.version, c.title, c.status, c.outcome, c.outcome_reason, c.client_id,
+            # Compliance's reasons are for compliance: a manager could tip the client off.
+            c.id, c.version, c.title, c.status, c.outcome, c.outcome_reason if allowed else "",
+            c.client_id,
             "" if client is None else client.display_name,
             client is not None and client.frozen, "" if client is None else client.frozen_reason,
             client is None or client.external_id is not None, c.assignee_id,
             _name(s, c.assignee_id), c.due_date, _name(s, c.opened_by), c.created_at,
             _name(s, c.closed_by), c.closed_at, c.froze_withdrawals,
-            tuple(_alert_view(s, a) for a in alerts), tuple(notes), tuple(files),
+            tuple(_alert_view(s, a, allowed) for a in alerts), tuple(notes), tuple(files),
             not allowed)
 
 
@@ -295,7 +297,7 @@ def open_alerts_of(desk: Desk, client_id: int | None, limit: int = 500) -> list[
             Alert.status == AlertStatus.OPEN,
             Alert.client_id.is_(None) if client_id is None else Alert.client_id == client_id)
             .order_by(Alert.created_at.desc()).limit(limit))
-        return [_alert_view(s, a) for a in rows]
+        return [_alert_view(s, a, desk.actor.can(Permission.WORK_ALERTS)) for a in rows]
 
 
 def listing_rows(desk: Desk, listing: Listing, text: str = "") -> list[Row]:

@@ -138,6 +138,8 @@ def test_a_case_from_alerts_to_a_confirmed_risk_that_stops_withdrawals(
     assert card.notes[-1].body == "Reopened: Client sent a new third-party deposit."
     assert get(desk, Client, cid).frozen
     decisions.close_case(olga, case_id, v, "false_positive", "Payer is the client's spouse.")
+    assert views.case_card(olga, case_id).outcome_reason == "Payer is the client's spouse."
+    assert views.case_card(as_user(desk, Role.CLERK, "carl"), case_id).outcome_reason == ""
     lift_freeze(olga, cid, "Case closed as a false positive after the reopening.")
     outbox.queue_balance_operation(desk, login, "withdrawal", "10.00")  # money flows again
 
@@ -209,6 +211,9 @@ def test_dismissing_an_alert_needs_a_reason_and_keeps_it(desk: Desk, olga: Desk)
     assert seen.evidence[-1][1].endswith(": Payer is the client's own company.")
     assert shared(desk, "alert")[-1]["data"]["status"] == "closed"
     assert actions(desk, "alert", alert_id) == ["alert.dismiss"]
+    # Compliance's words stay with compliance: a clerk could tip the client off.
+    clerk_view = views.alert_view(as_user(desk, Role.CLERK, "carl"), alert_id)
+    assert all(label != "Dismissed" for label, _text in clerk_view.evidence)
     with pytest.raises(StaleRecord, match="changed by someone else"):
         alerts.dismiss_alert(olga, alert_id, version, "again")
     with pytest.raises(ValidationFailed) as closed:
