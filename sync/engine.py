@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from app.services.commissions import recalculate_after_sync
 from app.services.gateway import GatewayConfig
+from app.services.monitoring import monitor_after_sync
 from app.services.reconciliation import reconcile_after_sync
 from app.services.screening.waiting import screen_waiting
 from app.workspace.store import Store
@@ -94,6 +95,7 @@ class SyncEngine:
         screen_waiting(self.store, SCREEN_BUDGET_S)
         recalculate_after_sync(self.store)
         reconcile_after_sync(self.store, RECONCILE_BUDGET_S)
+        monitor_after_sync(self.store)
         self.report(online=True, message=self.online_text(), last_sync=datetime.now(UTC),
                     records=total.records, rate=first.rate)
         return total

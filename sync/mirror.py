@@ -40,6 +40,7 @@ _ACCOUNT_STATUS = {"active", "read_only", "disabled", "archived"}
 _PAYMENT_STATUS = {"requested", "pending_approval", "approved", "pending", "processing",
                    "completed", "failed", "cancelled", "rejected", "refunded", "charged_back"}
 _METHODS = {"card", "bank_wire", "e_wallet", "crypto"}
+MAX_DEVICES = 20  # device fingerprints a client record may carry
 
 
 _ACTION = {a: a.lower() for a in _ACTIONS}
@@ -148,6 +149,7 @@ class MirrorWriter:
         self.owned = OwnedWriter(db, self.client_id)
         self.ledger = Accounts(db)
         self.histories: dict[str, tuple[int, list[tuple[str, str, str]]]] = {}
+        self.devices: dict[str, tuple[int, list[str]]] = {}  # client id -> version, set
         self.unplaced: dict[int, Unplaced] = {}
         # Referral code -> partner, read at most once per page (partners are few, and
         # another writer or a desk user may have added some since the last page).
@@ -250,6 +252,7 @@ class MirrorWriter:
             self.db.executemany(SQL["client"], rows)
             self.remap("clients", "external_id", [r[0] for r in rows], self.clients)
             self.late_links(before, "clients", "external_id", "partner_id")
+            self.client_devices()
             # names, emails and phones are searched by their terms
             search_index.refresh(self.db, {self.clients[r[0]] for r in rows})
         if rows := batches.get("account"):
@@ -329,6 +332,25 @@ class MirrorWriter:
                 f"SELECT {key}, id FROM {table} WHERE {where}{key} IN ({marks})",
                 chunk))
 
+    def client_devices(self) -> None:
+        """The devices of the clients whose version this page wrote: the platform's set
+        replaces the desk's (a record without `devices` leaves it as it was)."""
+        ids = list(self.devices)
+        written: list[tuple[int, str]] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for local, ext, version in self.db.execute(
+                    "SELECT id, external_id, server_version FROM clients WHERE external_id IN"
+                    f" ({','.join('?' * len(chunk))})", chunk):
+                if self.devices[ext][0] == version:
+                    written.append((local, ext))
+        self.db.executemany("DELETE FROM client_devices WHERE client_id = ?",
+                            [(local,) for local, _ in written])
+        self.db.executemany("INSERT INTO client_devices (client_id, device) VALUES (?, ?)",
+                            [(local, device) for local, ext in written
+                             for device in self.devices[ext][1]])
+        self.devices.clear()
+
     def payment_histories(self, ids: list[str]) -> None:
         """Status history rows for the payments whose version this page wrote."""
         written: list[tuple[int, str]] = []
@@ -374,6 +396,12 @@ class MirrorWriter:
         if dob is not None:
             dob = date.fromisoformat(text(dob, "date of birth", 10)).isoformat()
         code = text(d.get("referral_code") or "", "referral code", 32)
+        devices = d.get("devices")
+        if devices is not None:
+            if not isinstance(devices, list) or len(devices) > MAX_DEVICES:
+                raise BadRecord(f"devices must be a list of at most {MAX_DEVICES} fingerprints")
+            self.devices[ext] = (version, sorted({text(x, "device", 64, empty=False)
+                                                  for x in devices}))
         batches.setdefault("client", []).append((
             ext, kind, first, last, company, display[:260], fold(display)[:260],
             text(d.get("email", ""), "email", 254), text(d.get("phone", ""), "phone", 32),

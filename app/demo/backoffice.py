@@ -8,6 +8,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from app.models import compliance, crm, kyc, payments
+from app.monitoring.context import alert_key, alert_uid
+from app.monitoring.registry import RULES
 from app.workspace.bulk import insert_rows
 
 if TYPE_CHECKING:
@@ -138,8 +140,17 @@ def _notes_tasks_alerts(b: _Builder, clients: list[ClientRow], managers: list[in
                 ("little_trading", "Deposit followed by a withdrawal with little trading"),
                 ("third_party_payer", "Deposit from a third-party payer"),
                 ("structuring", "Deposits split just under the reporting threshold")])
-            alerts.append((len(alerts) + 1, b.uid(), rule, rng.choice(["medium", "high"]), cid,
-                           "open", summary, b.json({"client_id": cid}), 1, ts(b.now), ts(b.now)))
+            # Drawn as before (an id and a severity), so the rest of the demo stays what
+            # the seed made; the alert takes its id from its key and the rule's severity.
+            b.uid()
+            rng.choice(["medium", "high"])
+            spec = RULES[rule]
+            key = alert_key(rule, f"L{cid}", "demo")
+            alerts.append((len(alerts) + 1, alert_uid(key), rule, spec.severity.value, cid,
+                           "open", summary, b.json({"client": f"L{cid}", "demo": True,
+                                                    "rule": spec.title}),
+                           key, (b.now + timedelta(days=spec.days_to_review)).date().isoformat(),
+                           1, ts(b.now), ts(b.now)))
     insert_rows(b.s, crm.Note.__table__, ["id", "uid", "client_id", "author_id", "body",
                                           "version", "created_at", "updated_at"], notes)
     insert_rows(b.s, crm.Task.__table__, ["id", "uid", "client_id", "assignee_id", "title",
@@ -147,5 +158,5 @@ def _notes_tasks_alerts(b: _Builder, clients: list[ClientRow], managers: list[in
                                           "created_at", "updated_at"], tasks)
     insert_rows(b.s, compliance.Alert.__table__,
                 ["id", "uid", "rule", "severity", "client_id", "status", "summary", "evidence",
-                 "version", "created_at", "updated_at"], alerts)
+                 "key", "due_date", "version", "created_at", "updated_at"], alerts)
     b.counts.notes, b.counts.tasks, b.counts.alerts = len(notes), len(tasks), len(alerts)

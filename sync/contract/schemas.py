@@ -153,6 +153,38 @@ class DocumentStored(BaseModel):
     size: int
 
 
+# -- mirrors: the platform's records ---------------------------------------------------------
+
+DeviceId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class MirrorClient(BaseModel):
+    """A `client` record's data as the platform reports it (desks never write it)."""
+
+    client_id: RecordId
+    kind: Literal["individual", "company"] = "individual"
+    first_name: Annotated[str, StringConstraints(max_length=120)] = ""
+    last_name: Annotated[str, StringConstraints(max_length=120)] = ""
+    company_name: Annotated[str, StringConstraints(max_length=200)] = ""
+    email: Annotated[str, StringConstraints(max_length=254)] = ""
+    phone: Annotated[str, StringConstraints(max_length=32)] = ""
+    country: Country | Literal[""] = ""
+    date_of_birth: IsoDate | None = None
+    address: Annotated[str, StringConstraints(max_length=300)] = ""
+    registered_ms: int | None = None
+    referral_code: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        default=None, description="The partner code the client signed up with (IB link).")
+    devices: list[DeviceId] | None = Field(
+        default=None, max_length=20,
+        description="Opaque fingerprints of the devices the client signs in from (at most "
+                    "20, each up to 64 characters; never an address or anything that "
+                    "traces a person). Replaces the set the desk holds; absent leaves it "
+                    "as it was. Monitoring looks for devices shared by many clients.")
+
+
+MIRROR_SCHEMAS: dict[str, type[BaseModel]] = {"client": MirrorClient}
+
+
 # -- shared back office records: one schema per kind ---------------------------------------
 
 ClientStatus = Literal["lead", "registered", "kyc_pending", "verified", "active", "dormant",

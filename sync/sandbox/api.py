@@ -453,7 +453,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document plus one schema per shared record kind, which travel as the
-    free-form `data` of put-record and of changes but are validated against these."""
+    free-form `data` of put-record and of changes but are validated against these, and
+    the mirror kinds written down so far (the client record)."""
     if app.openapi_schema is None:
         doc = FastAPI.openapi(app)
         components = doc.setdefault("components", {}).setdefault("schemas", {})
@@ -462,6 +463,12 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
             schema["description"] = f"The data of a `{kind}` record."
             components.update(schema.pop("$defs", {}))
             components[f"Record_{kind}"] = schema
+        for kind, mirror in s.MIRROR_SCHEMAS.items():
+            schema = mirror.model_json_schema(ref_template="#/components/schemas/{model}")
+            schema["description"] = (f"The data of a `{kind}` record in the changes feed "
+                                     "(a mirror: the platform writes it, desks read it).")
+            components.update(schema.pop("$defs", {}))
+            components[f"Mirror_{kind}"] = schema
         app.openapi_schema = doc
     return app.openapi_schema
 

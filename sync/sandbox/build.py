@@ -7,6 +7,7 @@ at a million deals, `json.dumps` per row would be a third of the build time.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import secrets
 from collections.abc import Iterator
@@ -64,6 +65,22 @@ def payment_id(n: int) -> str:
     return f"PAY{n:08d}"
 
 
+def devices_of(seed: object, cid: str) -> list[str]:
+    """The devices a client signs in from: one or two fingerprints of its own. Derived
+    from the seed by digest, not drawn from the generator, so the rest of the world
+    stays what the seed made before devices existed; no two clients share one (only
+    the seeded AML scenarios do)."""
+    digest = hashlib.sha256(f"device:{seed}:{cid}".encode()).hexdigest()
+    return [digest[:24]] if digest[-1] in "0123456789" else [digest[:24], digest[24:48]]
+
+
+def joint_payer(own: str, co_holder: str) -> str:
+    """A joint account's holders as a bank writes them: the client and someone else.
+    The payer is not the client alone (the provider flags it third-party), but it is
+    the client's own account: monitoring raises no alert for it."""
+    return f"{own} & {co_holder}"
+
+
 def choose_weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> str:
     return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
 
@@ -91,11 +108,13 @@ class _Account:
     floating: int = 0
     used_margin: int = 0
     deals: list[str] = field(default_factory=list)
+    funded: list[tuple[int, int]] = field(default_factory=list)  # deposits: time, amount
 
 
 class Builder:
     def __init__(self, seed: int, as_of: date) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.end_ms = int(datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
                           .timestamp() * 1000)
         self.start_ms = self.end_ms - HISTORY_DAYS * DAY_MS
@@ -162,7 +181,7 @@ class Builder:
             "email": f"client{n}@mail.example", "country": country,
             "phone": f"+{PHONE_PREFIX[country]}{rng.randint(100_000_000, 999_999_999)}",
             "date_of_birth": dob, "address": f"{rng.randint(1, 250)} Market Street",
-            "registered_ms": registered_ms,
+            "registered_ms": registered_ms, "devices": devices_of(self.seed, cid),
             "referral_code": rng.choice(self.codes) if self.codes and rng.random() < 0.3
             else None,
         }
@@ -218,8 +237,8 @@ class Builder:
         history = [{"status": s, "at_ms": when + i * 60_000, "note": ""}
                    for i, s in enumerate(steps)]
         third_party = direction == "deposit" and rng.random() < 0.03
-        payer = f"{rng.choice(POOLS['GB'][0])} {rng.choice(POOLS['GB'][1])}" if third_party \
-            else acc.payer
+        payer = joint_payer(acc.payer, f"{rng.choice(POOLS['GB'][0])} "
+                            f"{rng.choice(POOLS['GB'][1])}") if third_party else acc.payer
         fee = amount * (3 if method == "card" else 1) // 100 if method != "bank_wire" else 0
         data = {"payment_id": pid, "client_id": acc.client, "login": acc.login,
                 "direction": direction, "method": method, "provider": provider,
@@ -240,6 +259,7 @@ class Builder:
                                         ticket)
         payments.append(("payment", pid, body))
         acc.balance += amount
+        acc.funded.append((when - 600_000, amount))
 
     def history(self, acc: _Account, n_deals: int, payments: list[tuple[str, str, str]],
                 positions: list[tuple[str, str, str]]) -> None:
@@ -277,12 +297,18 @@ class Builder:
                       min(when + hold, self.end_ms - 1))
             acc.balance += gain + 2 * fee + swap
         if rng.random() < 0.06 and acc.balance > 20_000:
+            asked = self.end_ms - 40 * DAY_MS
             amount = acc.balance // 4 // 100 * 100
+            # A clean client does not ask back most of what it paid in the month before:
+            # at most half of that (AML monitoring looks for money straight in and out).
+            recent = sum(a for t, a in acc.funded if asked - 30 * DAY_MS <= t <= asked)
+            if recent:
+                amount = min(amount, max(recent // 2 // 100 * 100, 100))
             ticket = self.deal(acc, "", "BALANCE", "NONE", 0, "0", -amount, 0, 0, None,
                                self.end_ms - rng.randint(DAY_MS, 30 * DAY_MS),
                                f"Withdrawal {payment_id(self.payment)}", "WITHDRAWAL")
             payments.append(("payment", *self.payment_record(
-                acc, "withdrawal", amount, self.end_ms - 40 * DAY_MS, "completed", ticket)))
+                acc, "withdrawal", amount, asked, "completed", ticket)))
             acc.balance -= amount
         if rng.random() < 0.2:
             for _ in range(rng.randint(1, 3)):

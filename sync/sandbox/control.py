@@ -1,5 +1,6 @@
 """Sandbox-only switches: faults, the simulation clock, compaction and restarts;
-reconciliation breaks to seed and the providers' statements (sync/sandbox/breaks.py).
+reconciliation breaks to seed and the providers' statements (sync/sandbox/breaks.py);
+AML scenarios to seed, one per monitoring rule (sync/sandbox/aml_scenarios.py).
 
 Not part of the gateway contract (a real gateway has none of this), so these routes
 stay out of the OpenAPI document; they need an admin session.
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from sync.sandbox import breaks
+from sync.sandbox import aml_scenarios, breaks
 from sync.sandbox.api import ApiError, Caller, Gateway, caller, gateway
 from sync.sandbox.broker import Refusal
 
@@ -88,6 +89,21 @@ async def seed_break(g: AdminGateway, name: Annotated[str, Path(max_length=40)],
     try:
         with g.broker.transaction():
             made = breaks.seed(g.broker, name, options or {})
+    except Refusal as refusal:
+        raise ApiError(refusal.status, refusal.code, refusal.message) from refusal
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from exc
+    return JSONResponse(made)
+
+
+@router.post("/aml/{name}")
+async def seed_aml(g: AdminGateway, name: Annotated[str, Path(max_length=40)],
+                   options: Annotated[dict[str, Any] | None, Body()] = None) -> Response:
+    """Seed one AML scenario (named after the monitoring rule it should raise); says
+    what it made (client ids, logins, payment ids, tickets)."""
+    try:
+        with g.broker.transaction():
+            made = aml_scenarios.seed(g.broker, name, options or {})
     except Refusal as refusal:
         raise ApiError(refusal.status, refusal.code, refusal.message) from refusal
     except (ValueError, KeyError, TypeError) as exc:

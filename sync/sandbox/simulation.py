@@ -3,23 +3,47 @@ clients deposit and ask to withdraw, providers move payments through their state
 
 Step n draws from `Random(f"{seed}:{n}")`, so the same seed gives the same events
 whatever the wall clock does, and a restart resumes at the saved step.
+
+The clients behave as clean clients do, so that AML monitoring finds nothing in the
+simulation (the suspicious patterns are seeded on purpose, sync/sandbox/
+aml_scenarios.py): deposits go to even logins and withdrawals come from odd ones, and
+not from an account that had a deposit in the last 30 days of the built history (no
+money straight in and out); traders hold a position at least five minutes (no
+round turns of seconds); a payer other than the client is a joint account that holds
+the client's name too. Accounts of the seeded scenarios are left alone.
 """
 
 from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime
 from typing import Any
 
 from app.demo.names import COUNTRY_WEIGHTS, POOLS
 from sync.contract.wire import lots, money, parse_money, parse_price, price
 from sync.sandbox import market
 from sync.sandbox.broker import Broker, Refusal, booked
-from sync.sandbox.build import FIRST_CLIENT, FIRST_LOGIN, client_id, payment_id
+from sync.sandbox.build import (
+    DAY_MS,
+    FIRST_CLIENT,
+    FIRST_LOGIN,
+    client_id,
+    devices_of,
+    joint_payer,
+    payment_id,
+)
 from sync.sandbox.market import SYMBOLS
 from sync.sandbox.store import now_ms
 
 TRADERS_PER_STEP = 3
+# A position younger than this stays open when its trader picks it to close. Wall
+# clock, so with --tick 0 (hundreds of steps a second) only positions from before the
+# simulation started close: the same in every run of a test.
+MIN_HOLD_MS = 5 * 60_000
+# An account funded this close to the end of the built history does not withdraw.
+QUIET_BEFORE_WITHDRAWAL_MS = 30 * DAY_MS
+SCENARIO_GROUP = "scenario-"  # accounts the AML scenarios seeded: not simulated
 
 
 class Simulation:
@@ -30,6 +54,7 @@ class Simulation:
         self.prices: dict[str, int] = {}
         self.open: dict[int, list[int]] = {}
         self.in_flight: list[str] = []
+        self.recently_funded: set[int] = set()
         self.reload()
 
     def reload(self) -> None:
@@ -45,6 +70,14 @@ class Simulation:
                 "WHERE kind = 'position' AND deleted = 0 ORDER BY CAST(id AS INTEGER)"):
             self.open.setdefault(int(login), []).append(int(pid))
         self.in_flight = self.broker.in_flight_payments()
+        as_of = store.meta("as_of")
+        end = int(datetime.fromisoformat(as_of).replace(tzinfo=UTC).timestamp()) * 1000 \
+            if as_of else 0
+        self.recently_funded = {int(login) for login, in store.db.execute(
+            "SELECT DISTINCT json_extract(body, '$.login') FROM records WHERE kind = 'payment'"
+            " AND deleted = 0 AND json_extract(body, '$.direction') = 'deposit'"
+            " AND json_extract(body, '$.created_ms') BETWEEN ? AND ?",
+            (end - QUIET_BEFORE_WITHDRAWAL_MS, end)) if login is not None}
 
     @property
     def step_no(self) -> int:
@@ -101,9 +134,23 @@ class Simulation:
             return None
         login = rng.randrange(FIRST_LOGIN, last)
         account = self.broker.store.get("account", str(login))
-        if account is None or account.data is None or account.data["status"] != "active":
+        if account is None or account.data is None or account.data["status"] != "active" \
+                or str(account.data["group"]).startswith(SCENARIO_GROUP):
             return None
         return login
+
+    def of_parity(self, login: int | None, odd: bool) -> int | None:
+        """The login, or its neighbour when the parity differs (None when that one is
+        not an active account the simulation plays)."""
+        if login is None or login % 2 == odd:
+            return login
+        neighbour = login + 1 if login + 1 < int(self.broker.store.meta("next_login")) \
+            else login - 1
+        account = self.broker.store.get("account", str(neighbour))
+        if account is None or account.data is None or account.data["status"] != "active" \
+                or str(account.data["group"]).startswith(SCENARIO_GROUP):
+            return None
+        return neighbour
 
     def trade(self, rng: random.Random) -> None:
         login = self.random_login(rng)
@@ -111,7 +158,9 @@ class Simulation:
             return
         positions = self.open.get(login, [])
         if positions and (len(positions) >= 3 or rng.random() < 0.5):
-            self.close_position(login, positions.pop(rng.randrange(len(positions))))
+            chosen = rng.randrange(len(positions))
+            if self.close_position(login, positions[chosen]):
+                positions.pop(chosen)
         else:
             self.open_position(rng, login)
 
@@ -139,12 +188,15 @@ class Simulation:
         b.save_state(state)
         self.open.setdefault(login, []).append(pid)
 
-    def close_position(self, login: int, pid: int) -> None:
+    def close_position(self, login: int, pid: int) -> bool:
+        """False when the position is too young to close (it stays open)."""
         b = self.broker
         record = b.store.get("position", str(pid))
         if record is None or record.data is None:
-            return
+            return True
         p = record.data
+        if now_ms() - int(p["opened_ms"]) < MIN_HOLD_MS:
+            return False
         sym = SYMBOLS[p["symbol"]]
         volume = parse_money(p["volume"])
         open_e8 = parse_price(p["open_price"])
@@ -161,19 +213,20 @@ class Simulation:
         state.balance += gain + fee + swap
         state.margin = max(state.margin - market.margin(volume), 0)
         b.save_state(state)
+        return True
 
     # -- clients and payments -----------------------------------------------------------------
 
     def new_deposit(self, rng: random.Random) -> None:
-        login = self.random_login(rng)
+        login = self.of_parity(self.random_login(rng), odd=False)
         if login is None:
             return
         self.new_payment(rng, login, "deposit", rng.choice((100, 250, 500, 1000, 5000)) * 100,
                          "pending")
 
     def withdrawal_request(self, rng: random.Random) -> None:
-        login = self.random_login(rng)
-        if login is None:
+        login = self.of_parity(self.random_login(rng), odd=True)
+        if login is None or login in self.recently_funded:
             return
         state = self.broker.state(login)
         withdrawable = min(state.free_margin, state.balance)  # credit is not theirs
@@ -190,7 +243,8 @@ class Simulation:
         payer = c.get("company_name") or f"{c.get('first_name', '')} {c.get('last_name', '')}"
         third = direction == "deposit" and rng.random() < 0.03
         if third:
-            payer = f"{rng.choice(POOLS['DE'][0])} {rng.choice(POOLS['DE'][1])}"
+            payer = joint_payer(payer.strip(),
+                                f"{rng.choice(POOLS['DE'][0])} {rng.choice(POOLS['DE'][1])}")
         method = rng.choice(("card", "card", "bank_wire", "e_wallet", "crypto"))
         provider = {"card": "Stripe", "bank_wire": "SEPA", "e_wallet": "Skrill",
                     "crypto": "BitGo"}[method]
@@ -291,7 +345,7 @@ class Simulation:
             "email": f"client{n}@mail.example", "country": country,
             "phone": f"+{rng.randint(10, 99)}{rng.randint(100_000_000, 999_999_999)}",
             "date_of_birth": None, "address": "", "registered_ms": now_ms(),
-            "referral_code": None})
+            "referral_code": None, "devices": devices_of(self.seed, cid)})
         if rng.random() < 0.5:
             b.open_account(cid, "retail-std-usd", "USD", 30)
         assert n >= FIRST_CLIENT
