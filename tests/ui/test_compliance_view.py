@@ -278,3 +278,26 @@ def test_a_clerk_sees_the_queue_and_cases_but_not_the_notes(
     assert "Do not tell" not in card.work.notes.text()
     assert not any(b.isVisible() for b in card.buttons.values())
     shot(qtbot, page, "compliance_clerk.png")
+
+
+def test_run_rules_now_raises_alerts_into_the_queue_and_rules_open(
+        qtbot: QtBot, desk: Desk, worker: DbWorker) -> None:
+    from tests.app.test_monitoring import T0, Book
+
+    olga = as_user(desk, Role.COMPLIANCE, "olga")
+    book = Book(desk)
+    nowak = book.client("Nowak", "Ewa")
+    book.pay(nowak, "deposit", "300.00", T0, payer="Jan Kowalski")
+    page = opened(qtbot, olga, worker, 0)
+    assert page.run_button.isVisible() and page.rules_button.isVisible()
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.alerts.count_label.text() == "1 alert", timeout=TIMEOUT)
+    assert "1 new alert." in page.message.text()
+    page.run_button.click()  # the same activity never raises a second alert
+    qtbot.waitUntil(lambda: "nothing new" in page.message.text(), timeout=TIMEOUT)
+    dialog = page.open_rules()
+    qtbot.addWidget(dialog)
+    assert dialog.isVisible()
+    dialog.reject()
+    clerk = opened(qtbot, as_user(desk, Role.CLERK, "carl"), worker, 1)
+    assert not clerk.run_button.isVisible() and not clerk.rules_button.isVisible()

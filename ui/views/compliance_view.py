@@ -1,16 +1,25 @@
 """Compliance: the alert queue monitoring fills, and the cases compliance works.
 
-The page's toolbar (`toolbar`, top right) is where the monitoring rules' buttons go
-("Rules…" and "Run rules now"); they are added by the monitoring part, not here. A tab
-loads when first shown, and again once a change on the other tab made it stale."""
+The toolbar (top right) opens the monitoring rules and runs them over the whole
+history on demand. A tab loads when first shown, and again once a change on the other
+tab made it stale."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.roles import Permission
+from app.services import monitoring
 from app.services.workspace import Desk
+from ui.dialogs.monitoring_rules import MonitoringRulesDialog
 from ui.views.compliance_alerts import AlertsTab
 from ui.views.compliance_cases import CasesTab
 from ui.worker import DbWorker
@@ -27,7 +36,17 @@ class CompliancePage(QWidget):
         title.setObjectName("pageTitle")
         self.role_note = QLabel("" if desk.actor.can(Permission.WORK_ALERTS) else
                                 "Read only: alerts and cases are worked by compliance.")
-        self.toolbar = QHBoxLayout()   # "Rules…" and "Run rules now" go here
+        self.toolbar = QHBoxLayout()
+        works = desk.actor.can(Permission.WORK_ALERTS)
+        self.rules_button = QPushButton("Rules…")
+        self.rules_button.setToolTip("What monitoring looks for, and its thresholds")
+        self.rules_button.clicked.connect(self.open_rules)
+        self.run_button = QPushButton("Run rules now")
+        self.run_button.setToolTip("Check the whole history against every rule")
+        self.run_button.clicked.connect(self.run_rules)
+        for button in (self.rules_button, self.run_button):
+            button.setVisible(works)
+            self.toolbar.addWidget(button)
         top = QHBoxLayout()
         top.addWidget(title)
         top.addWidget(self.role_note)
@@ -71,6 +90,32 @@ class CompliancePage(QWidget):
     def _made_stale(self, tab: QWidget, error: bool) -> None:
         if not error:  # a change on one tab: the other reads again when next shown
             self._stale.add(tab)
+
+    def open_rules(self) -> MonitoringRulesDialog:
+        dialog = MonitoringRulesDialog(self.desk, self.worker, self)
+        dialog.changed.connect(lambda text: self.say(text))
+        dialog.open()
+        return dialog
+
+    def run_rules(self) -> None:
+        desk = self.desk
+        self.run_button.setEnabled(False)
+        self.say("Checking the whole history against the monitoring rules…")
+        self.worker.submit(lambda: monitoring.run_monitoring(desk), self._ran,
+                           lambda e: self._run_failed(str(e)), owner=self)
+
+    def _ran(self, result: monitoring.MonitoringResult) -> None:
+        self.run_button.setEnabled(True)
+        raised = result.alerts_raised
+        self.say(f"Rules checked {result.clients_checked:,} clients in "
+                 f"{result.seconds:.1f} s: " + (
+                     f"{raised:,} new alert{'s' if raised != 1 else ''}." if raised
+                     else "nothing new to look at."))
+        self.refresh()
+
+    def _run_failed(self, text: str) -> None:
+        self.run_button.setEnabled(True)
+        self.say(text, error=True)
 
     def show_case(self, case_id: int) -> None:
         """After a case is opened from the queue: the Cases tab, showing it."""
