@@ -9,14 +9,13 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
 
-from app.queries import catalogue
-from app.queries.listing import Listing
 from app.roles import Permission
 from app.services.workspace import Desk, WorkspaceInfo
 from sync.engine import SyncStatus
 from ui.sync_controller import status_line
 from ui.views.audit_view import AuditPage
 from ui.views.clients_view import ClientsPage
+from ui.views.compliance_view import CompliancePage
 from ui.views.dashboard import DashboardPage
 from ui.views.kyc_view import KycPage
 from ui.views.ledger_view import LedgerPage
@@ -44,9 +43,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Backdesk — {info.broker_name}")
         store = desk.store
 
-        def part(title: str, listing: Listing, empty: str) -> Callable[[], QWidget]:
-            return lambda: ListPage(title, listing, store, worker, empty_text=empty)
-
         self.factories: list[tuple[str, Callable[[], QWidget]]] = [
             ("Dashboard", lambda: DashboardPage(store, worker)),
             ("Clients", lambda: ClientsPage(desk, worker)),
@@ -55,9 +51,8 @@ class MainWindow(QMainWindow):
             ("Payments", lambda: PaymentsPage(desk, worker)),
             ("Accounting", lambda: LedgerPage(desk, worker)),
             ("Partners", lambda: PartnersPage(desk, worker)),
-            ("Compliance", part("Compliance alerts", catalogue.ALERTS,
-                                "No alerts: monitoring has raised nothing to look at.")),
-            ("Reports", ReportsPage),
+            ("Compliance", lambda: CompliancePage(desk, worker)),
+            ("Reports", lambda: ReportsPage(desk, worker)),
             ("Audit", lambda: AuditPage(desk, worker)),
             ("Sync", lambda: SyncPage(desk, worker, self.sync_status)),
         ]
@@ -137,7 +132,7 @@ class MainWindow(QMainWindow):
     def _focus_search(self) -> None:
         page = self._current()
         target = getattr(page, "list", page)
-        if isinstance(target, ListPage):
+        if isinstance(target, ListPage | CompliancePage):
             target.focus_search()
 
     def _refresh(self) -> None:

@@ -54,6 +54,13 @@ class KycCase(Versioned, Base):
     edd_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="",
                                             server_default="")
 
+    __table_args__ = (
+        # A client's first approval and first case, for onboarding throughput.
+        Index("ix_kyc_cases_progress", "client_id", "status", "decided_at", "created_at"),
+        # Approved cases by next review date: the overdue reviews of the exception queue.
+        Index("ix_kyc_cases_review", "status", "next_review"),
+    )
+
 
 class KycDocument(Versioned, Base):
     __tablename__ = "kyc_documents"

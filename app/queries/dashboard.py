@@ -1,12 +1,27 @@
-"""Headline figures for the dashboard, each one SQL aggregate over an index."""
+"""The dashboard: headline figures (each one SQL aggregate over an index) and the
+management figures of app.analytics for a period and a choice of clients."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from app.analytics.figures import (
+    DashboardFigures,
+    FilterChoices,
+    read_figures,
+    read_filter_choices,
+)
+from app.analytics.scope import EVERYONE, ClientFilter, Span
+from app.roles import Permission, require
+from app.services.workspace import Desk
+
+# A quarter: long enough to show a trend, short enough that a week's change shows.
+DEFAULT_WEEKS = 12
 
 
 @dataclass(frozen=True)
@@ -39,3 +54,24 @@ def headlines(session: Session) -> Headlines:
         open_alerts=one("SELECT count(*) FROM alerts WHERE status = 'open'"),
         pending_outbox=one("SELECT count(*) FROM outbox WHERE status IN ('pending', 'in_flight')"),
     )
+
+
+def dashboard(desk: Desk, first: date, last: date,
+              filters: ClientFilter = EVERYONE) -> DashboardFigures:
+    """The dashboard's figures for UTC days first..last and the chosen clients
+    (app.analytics)."""
+    require(desk.actor, Permission.VIEW)
+    return read_figures(desk.store, Span(first, last), filters)
+
+
+def filter_choices(desk: Desk) -> FilterChoices:
+    require(desk.actor, Permission.VIEW)
+    with desk.store.read() as s:
+        return read_filter_choices(s)
+
+
+def default_span(today: date | None = None, weeks: int = DEFAULT_WEEKS) -> Span:
+    """The dashboard's period until someone picks another: the last `weeks` whole
+    weeks and this one so far."""
+    today = today or datetime.now(UTC).date()
+    return Span(today - timedelta(days=today.weekday() + 7 * weeks), today)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -141,8 +141,9 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         self.restoreState()
 
 
-def build_pdf(path: Path, header: ReportHeader, story: Sequence[Flowable]) -> int:
-    """Lay the story out into `path` under the report header; returns the page count.
+def build_pdf(path: Path | BinaryIO, header: ReportHeader, story: Sequence[Flowable]) -> int:
+    """Lay the story out into `path` (a file, or a binary stream such as BytesIO for a
+    preview held in memory) under the report header; returns the page count.
 
     reportlab holds the whole document in memory and writes the file once at the end,
     so nothing half-written or temporary is left behind when layout fails."""
@@ -156,7 +157,8 @@ def build_pdf(path: Path, header: ReportHeader, story: Sequence[Flowable]) -> in
                  height - 2 * MARGIN - HEADER_HEIGHT - FOOTER_HEIGHT,
                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
     doc = BaseDocTemplate(
-        str(path), pagesize=PAGE, pageTemplates=[PageTemplate("report", [body])],
+        str(path) if isinstance(path, Path) else path, pagesize=PAGE,
+        pageTemplates=[PageTemplate("report", [body])],
         title=f"{header.title} — {header.broker_name}", author=header.generated_by,
         creator="Backdesk", subject=header.period.label,
         # Otherwise every page also names Helvetica, a font outside the file that has

@@ -1,6 +1,7 @@
 """PDF reports as staff run them: permission-checked, audited, written to the file the
-person chose. `client_statement`, `reconciliation`, `commission_statement` and
-`payout_summary` return the same figures as plain data for a preview on screen."""
+person chose. `client_statement`, `reconciliation`, `commission_statement`,
+`payout_summary`, `compliance_report` and `audit_extract` return the same figures as
+plain data for a preview on screen (app.services.report_library draws every kind)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from pathlib import Path
 from app import audit
 from app.crm.search_index import dbapi
 from app.errors import ValidationFailed
+from app.reports.audit_data import AuditExtract, read_audit
 from app.reports.commission_data import CommissionStatement, find_partner
 from app.reports.commission_data import read_commission_statement as read_commissions
 from app.reports.commission_pdf import TITLE as COMMISSION_TITLE
 from app.reports.commission_pdf import write_commission_statement
+from app.reports.compliance_data import ComplianceReport, read_compliance
 from app.reports.document import Period, ReportHeader
 from app.reports.payout_summary_data import (
     PayoutSummary,
@@ -165,3 +168,19 @@ def payout_summary_pdf(desk: Desk, path: Path, run_uid: str | None = None,
              summary.run.id if summary.run else None,
              {"period": summary.period.label, "pages": pages, "payouts": len(summary.lines)})
     return pages
+
+
+def compliance_report(desk: Desk, period: Period) -> ComplianceReport:
+    """KYC, screening, alerts, cases and document expiry for the period."""
+    require(desk.actor, Permission.RUN_REPORTS)
+    with desk.store.read() as s:
+        return read_compliance(s, period)
+
+
+def audit_extract(desk: Desk, period: Period | None,
+                  client_id: int | None = None) -> AuditExtract:
+    """The audit entries of a period, or about a client and its records (all of them
+    when no period is given), with the whole chain verified as they are read."""
+    require(desk.actor, Permission.RUN_REPORTS)
+    with desk.store.read() as s:
+        return read_audit(s, period, client_id)
