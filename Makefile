@@ -63,6 +63,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/commissions.py
+	$(BIN)/python bench/reports.py
 
 # Rewrite sync/contract/openapi.json after changing the gateway API.
 contract: $(INSTALLED)

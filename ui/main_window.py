@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
 
+from app.queries.exceptions import RecordRef
 from app.roles import Permission
 from app.services.workspace import Desk, WorkspaceInfo
 from sync.engine import SyncStatus
@@ -17,6 +18,7 @@ from ui.views.audit_view import AuditPage
 from ui.views.clients_view import ClientsPage
 from ui.views.compliance_view import CompliancePage
 from ui.views.dashboard import DashboardPage
+from ui.views.exceptions_view import ExceptionsPage
 from ui.views.kyc_view import KycPage
 from ui.views.ledger_view import LedgerPage
 from ui.views.list_page import ListPage
@@ -30,6 +32,11 @@ from ui.worker import DbWorker
 
 class Page(Protocol):
     def refresh(self) -> None: ...
+
+
+# Where each kind of exception is worked.
+RECORD_PARTS = {"recon_exception": "Accounting", "kyc_case": "KYC", "payment": "Payments",
+                "outbox": "Sync", "alert": "Compliance", "compliance_case": "Compliance"}
 
 
 class MainWindow(QMainWindow):
@@ -52,6 +59,7 @@ class MainWindow(QMainWindow):
             ("Accounting", lambda: LedgerPage(desk, worker)),
             ("Partners", lambda: PartnersPage(desk, worker)),
             ("Compliance", lambda: CompliancePage(desk, worker)),
+            ("Exceptions", self._exceptions_page),
             ("Reports", lambda: ReportsPage(desk, worker)),
             ("Audit", lambda: AuditPage(desk, worker)),
             ("Sync", lambda: SyncPage(desk, worker, self.sync_status)),
@@ -117,6 +125,22 @@ class MainWindow(QMainWindow):
         row = [n for n, _f in self.factories].index(name)
         self.nav.setCurrentRow(row)
         return self.pages[row]
+
+    def _exceptions_page(self) -> ExceptionsPage:
+        page = ExceptionsPage(self.desk, self.worker)
+        page.record_chosen.connect(self.open_record)
+        return page
+
+    def open_record(self, ref: RecordRef) -> None:
+        """Go to the part where an exception is worked, showing the record where the
+        part can show one by its number."""
+        name = RECORD_PARTS.get(ref.kind)
+        if name is None or name not in [n for n, _f in self.factories]:
+            return  # e.g. Accounting, hidden from people the ledger is not for
+        page = self.part(name)
+        if ((isinstance(page, CompliancePage) and ref.kind == "compliance_case")
+                or isinstance(page, KycPage)):
+            page.show_case(ref.id)
 
     def _shortcuts(self) -> None:
         for i in range(len(self.factories)):

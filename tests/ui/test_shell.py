@@ -63,7 +63,7 @@ def test_main_window_shows_every_part(qtbot, controller: Controller) -> None:
     assert window is not None
     names = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert names == ["Dashboard", "Clients", "KYC", "Screening", "Payments", "Accounting",
-                     "Partners", "Compliance", "Reports", "Audit", "Sync"]
+                     "Partners", "Compliance", "Exceptions", "Reports", "Audit", "Sync"]
     for name in names:
         page = window.part(name)
         target = getattr(page, "list", page)
@@ -84,6 +84,14 @@ def test_main_window_shows_every_part(qtbot, controller: Controller) -> None:
             return s.scalar(select(func.count()).select_from(ClientSearchTerm)) or 0
 
     qtbot.waitUntil(lambda: indexed() > 400, timeout=15000)
+    compliance = window.part("Compliance")
+    qtbot.waitUntil(lambda: compliance.alerts.model.rowCount() > 0, timeout=10000)
+    exceptions = window.part("Exceptions")
+    qtbot.waitUntil(lambda: exceptions.model.rowCount() > 0, timeout=10000)
+    from app.queries.exceptions import RecordRef
+
+    window.open_record(RecordRef("payment", 1))  # an exception opens where it is worked
+    assert window.nav.currentItem().text() == "Payments"
     dash = window.part("Dashboard")
     qtbot.waitUntil(lambda: dash.figures is not None, timeout=10000)
     assert dash.figures.clients == 400
