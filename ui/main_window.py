@@ -138,9 +138,10 @@ class MainWindow(QMainWindow):
         if name is None or name not in [n for n, _f in self.factories]:
             return  # e.g. Accounting, hidden from people the ledger is not for
         page = self.part(name)
-        if ((isinstance(page, CompliancePage) and ref.kind == "compliance_case")
-                or isinstance(page, KycPage)):
+        if isinstance(page, CompliancePage) and ref.kind == "compliance_case":
             page.show_case(ref.id)
+        elif isinstance(page, KycPage):
+            page.panel.show_case(ref.id)
 
     def _shortcuts(self) -> None:
         for i in range(len(self.factories)):
