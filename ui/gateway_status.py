@@ -24,7 +24,10 @@ class GatewayMonitor(QObject):
         super().__init__(parent)
         self.url = url
         self.text = NO_GATEWAY
-        self.sandbox = SandboxProcess(sandbox_data) if sandbox_data else None
+        # The demo's sandbox carries one client per AML rule: the Compliance part has
+        # alerts to work from the first sync.
+        self.sandbox = (SandboxProcess(sandbox_data, "--aml-scenarios") if sandbox_data
+                        else None)
         self.net = DbWorker()  # a job thread like the database one, for the network
         self.net.setObjectName("backdesk-net")
         self.timer = QTimer(self)

@@ -23,6 +23,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from sync.sandbox import aml_scenarios
 from sync.sandbox import build as builder
 from sync.sandbox.api import Gateway, create_app
 from sync.sandbox.broker import Broker
@@ -52,6 +53,9 @@ class Options:
     stream_buffer: int = 200_000
     restart_every_s: float = 0.0
     tls: bool = False
+    # One client (or a partner's clients) per AML monitoring rule, seeded once, so a
+    # demo has alerts to work; tests seed them one by one through the control API.
+    aml_scenarios: bool = False
     faults: Faults = field(default_factory=Faults)
 
 
@@ -100,6 +104,11 @@ class Sandbox:
     def gateway(self, store: SandboxStore) -> Gateway:
         hub = StreamHub(int(store.meta("stream_seq", "0")), self.opts.stream_buffer)
         broker = Broker(store, hub)
+        if self.opts.aml_scenarios and not store.meta("aml_seeded"):
+            with broker.transaction():
+                for name in aml_scenarios.SCENARIOS:
+                    aml_scenarios.seed(broker, name, {})
+                store.set_meta("aml_seeded", "1")
         return Gateway(store=store, broker=broker, sim=Simulation(broker), hub=hub,
                        faults=self.opts.faults, vault=self.vault,
                        heartbeat_s=self.opts.heartbeat_s, rng=self.rng,
@@ -200,6 +209,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tick", type=float, default=1.0,
                         help="seconds between simulation steps; 0 = paused")
     parser.add_argument("--heartbeat", type=float, default=5.0)
+    parser.add_argument("--aml-scenarios", action="store_true",
+                        help="seed one client per AML monitoring rule (once), so the demo "
+                        "has alerts to work")
     parser.add_argument("--stream-buffer", type=int, default=200_000,
                         help="frames kept for resuming")
     parser.add_argument("--tls", action="store_true",
@@ -246,6 +258,6 @@ def main(argv: list[str], default_data: Path) -> int:
                    seed=args.seed, clients=args.clients, deals=args.deals, as_of=args.as_of,
                    rebuild=args.rebuild, tick_s=args.tick, heartbeat_s=args.heartbeat,
                    stream_buffer=args.stream_buffer, restart_every_s=args.restart_every,
-                   tls=args.tls, faults=faults)
+                   tls=args.tls, aml_scenarios=args.aml_scenarios, faults=faults)
     Sandbox(opts).serve()
     return 0

@@ -235,3 +235,25 @@ def test_devices_travel_with_the_client_record(own_sandbox: list[Sandbox],
     finally:
         engine.close()
         desk.close()
+
+
+def test_the_demo_sandbox_seeds_every_scenario_once(own_sandbox: list[Sandbox],
+                                                    tmp_path: Path) -> None:
+    # What `make run` starts: the desktop's built-in sandbox passes --aml-scenarios
+    # (tests/ui/test_gateway_status.py).
+    box = Sandbox(tmp_path / "gw", "--aml-scenarios", clients=100).start()
+    own_sandbox.append(box)
+    desk, engine = connect(box, tmp_path / "ws")
+    try:
+        assert engine.once().online
+        raised = {a["rule"] for a in alerts(desk).values()}
+        # Declared income is the desk's to record (KYC), so that rule waits for it.
+        assert raised == set(SCENARIOS) - {"above_income"}
+        box.stop()
+        box.start()  # a restart does not seed them again
+        assert engine.once().online
+        assert {a["rule"] for a in alerts(desk).values()} == raised
+        assert len(alerts(desk)) == len(raised)
+    finally:
+        engine.close()
+        desk.close()

@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from sqlalchemy import text
 
 from app.services.workspace import init_workspace
 from tests.conftest import PASSWORD
@@ -44,6 +45,19 @@ def check_online_then_stop(qtbot, controller: Controller, monitor: GatewayMonito
     assert page.state.text().startswith("Online, live: Sandbox Markets Ltd")
     clients = window.part("Clients")
     qtbot.waitUntil(lambda: clients.list.model.rowCount() > 100, timeout=30000)
+    # The demo sandbox seeds one client per AML rule; monitoring raises them after sync.
+    assert monitor.sandbox is not None and "--aml-scenarios" in monitor.sandbox.command()
+    desk = controller.desk
+    assert desk is not None
+
+    def raised() -> int:
+        with desk.store.read() as s:
+            return int(s.execute(text("SELECT count(*) FROM alerts")).scalar_one())
+
+    qtbot.waitUntil(lambda: raised() >= 8, timeout=30000)
+    compliance = window.part("Compliance")
+    compliance.refresh()
+    qtbot.waitUntil(lambda: compliance.alerts.model.rowCount() >= 8, timeout=10000)
     window.nav.setCurrentRow(window.nav.count() - 1)
     sync = controller.sync
     assert sync is not None
