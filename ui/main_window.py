@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
             ("Payments", lambda: PaymentsPage(desk, worker)),
             ("Accounting", lambda: LedgerPage(desk, worker)),
             ("Partners", lambda: PartnersPage(desk, worker)),
-            ("Compliance", lambda: CompliancePage(desk, worker)),
+            ("Compliance", self._compliance_page),
             ("Exceptions", self._exceptions_page),
             ("Reports", lambda: ReportsPage(desk, worker)),
             ("Audit", lambda: AuditPage(desk, worker)),
@@ -125,6 +125,16 @@ class MainWindow(QMainWindow):
         row = [n for n, _f in self.factories].index(name)
         self.nav.setCurrentRow(row)
         return self.pages[row]
+
+    def _compliance_page(self) -> CompliancePage:
+        page = CompliancePage(self.desk, self.worker)
+        page.client_chosen.connect(self.open_client)
+        return page
+
+    def open_client(self, client_id: int) -> None:
+        page = self.part("Clients")
+        if isinstance(page, ClientsPage):
+            page.open_client(client_id)
 
     def _exceptions_page(self) -> ExceptionsPage:
         page = ExceptionsPage(self.desk, self.worker)

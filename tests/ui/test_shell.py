@@ -86,6 +86,14 @@ def test_main_window_shows_every_part(qtbot, controller: Controller) -> None:
     qtbot.waitUntil(lambda: indexed() > 400, timeout=15000)
     compliance = window.part("Compliance")
     qtbot.waitUntil(lambda: compliance.alerts.model.rowCount() > 0, timeout=10000)
+    compliance.alerts.table.selectRow(0)  # an alert links to its client's page
+    qtbot.waitUntil(lambda: compliance.alerts.client_button.isEnabled(), timeout=10000)
+    chosen = compliance.alerts.current
+    assert chosen is not None and chosen.client_id is not None
+    compliance.alerts.client_button.click()
+    assert window.nav.currentItem().text() == "Clients"
+    client_page = window.part("Clients").client_page
+    qtbot.waitUntil(lambda: client_page.client_id == chosen.client_id, timeout=10000)
     exceptions = window.part("Exceptions")
     qtbot.waitUntil(lambda: exceptions.model.rowCount() > 0, timeout=10000)
     from app.queries.exceptions import RecordRef

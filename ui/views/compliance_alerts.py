@@ -76,6 +76,7 @@ def alert_facts(a: AlertView) -> list[tuple[str, str]]:
 class AlertsTab(QWidget):
     case_opened = Signal(int)   # the new case's id
     said = Signal(str, bool)    # a message for the page, and whether it is an error
+    client_chosen = Signal(int)  # "Open client": the alert's client, on the Clients part
 
     def __init__(self, desk: Desk, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -152,6 +153,10 @@ class AlertsTab(QWidget):
             button.setEnabled(False)
             actions.addWidget(button)
         actions.addStretch(1)
+        self.client_button = QPushButton("Open client")
+        self.client_button.setEnabled(False)
+        self.client_button.clicked.connect(self._open_client)
+        actions.addWidget(self.client_button)
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(6, 0, 0, 0)
@@ -239,10 +244,15 @@ class AlertsTab(QWidget):
             self.detail.setText(more + facts_html(alert.summary, alert_facts(alert),
                                                   alert.evidence))
         free = alert is not None and alert.status is AlertStatus.OPEN
+        self.client_button.setEnabled(alert is not None and alert.client_id is not None)
         self.open_button.setEnabled(free)
         self.dismiss_button.setEnabled(free and len(ids) == 1)
 
     # -- actions ----------------------------------------------------------------------------
+
+    def _open_client(self) -> None:
+        if self.current is not None and self.current.client_id is not None:
+            self.client_chosen.emit(self.current.client_id)
 
     def ask_open_case(self) -> OpenCaseDialog | None:
         ids, alert = self.selected_ids(), self.current

@@ -6,7 +6,7 @@ tab made it stale."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -28,6 +28,8 @@ RED = "#b3261e"
 
 
 class CompliancePage(QWidget):
+    client_chosen = Signal(int)  # open this client's page (the main window knows where)
+
     def __init__(self, desk: Desk, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("page-compliance")
@@ -67,6 +69,7 @@ class CompliancePage(QWidget):
         self.alerts.said.connect(self.say)
         self.cases.said.connect(self.say)
         self.alerts.case_opened.connect(self.show_case)
+        self.alerts.client_chosen.connect(self.client_chosen)
         self.alerts.said.connect(lambda _t, error: self._made_stale(self.cases, error))
         self.cases.said.connect(lambda _t, error: self._made_stale(self.alerts, error))
         layout = QVBoxLayout(self)
