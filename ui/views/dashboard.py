@@ -27,6 +27,7 @@ from app.analytics.figures import (
 )
 from app.analytics.money_flow import CurrencyFlow
 from app.analytics.scope import ClientFilter, Span
+from app.crm.lifecycle import label as status_label
 from app.models.crm import ClientStatus
 from app.queries.dashboard import Headlines, headlines
 from app.workspace.store import Store
@@ -206,7 +207,7 @@ class DashboardPage(QWidget):
         self.figures = h
         for key, tile in self.tiles.items():
             tile.value.setText(f"{getattr(h, key):,}")
-        stages = [f"{s.value.replace('_', ' ').capitalize()}: "
+        stages = [f"{status_label(s)[:1].upper()}{status_label(s)[1:]}: "
                   f"{h.clients_by_status.get(s.value, 0):,}" for s in ClientStatus]
         self.funnel.setText("   →   ".join(stages) if h.clients else
                             "No clients yet: add one on the Clients page or load the demo.")
