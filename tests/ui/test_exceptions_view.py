@@ -8,14 +8,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from sqlalchemy import select
 
+from app.models.audit import AuditEntry
 from app.models.compliance import Alert, AlertStatus, Severity
 from app.models.payments import PaymentDirection, PaymentMethod, PaymentRequest, PaymentStatus
 from app.models.reconciliation import BreakKind, BreakStatus, ReconException, ReconRun
+from app.models.users import Role
 from app.queries.exceptions import Part, RecordRef
-from app.services import clients
+from app.services import clients, users
 from app.services.workspace import Desk
 from tests.ui.conftest import not_blank
+from ui.dialogs.exception_settings import ExceptionSettingsDialog
 from ui.views.exceptions_view import ExceptionsPage
 from ui.worker import DbWorker
 
@@ -103,3 +107,32 @@ def test_only_the_latest_part_is_shown(qtbot, desk: Desk, worker: DbWorker) -> N
         page.part.setCurrentIndex(page.part.findData(part.value))
     qtbot.waitUntil(lambda: worker.pending == 0, timeout=10000)
     assert page.model.rowCount() == 0 and "in KYC" in page.summary.text()
+
+
+def test_settings_change_what_counts_and_only_an_administrator_saves(
+        qtbot, desk: Desk, worker: DbWorker) -> None:
+    _queue(desk)  # the withdrawal has waited 3 days in approved
+    page = ExceptionsPage(desk, worker)
+    qtbot.addWidget(page)
+    page.refresh()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=10000)
+    dialog = page.open_settings()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.save_button.isEnabled(), timeout=10000)
+    assert (dialog.hours.value(), dialog.days.value()) == (24, 30)
+    dialog.hours.setValue(96)  # four days: the withdrawal is no longer stuck
+    with qtbot.waitSignal(dialog.saved, timeout=10000) as saved:
+        dialog.save_button.click()
+    assert "stuck after 96 hours" in saved.args[0]
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=10000)
+    assert all(r.part != Part.PAYMENTS for r in page.model.rows)
+    with desk.store.read() as s:
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry is not None and entry.entity_id.startswith("exceptions.")
+
+    clerk = Desk(desk.store, users.add_user(desk, "carl", "Carl Clerk", Role.CLERK))
+    read_only = ExceptionSettingsDialog(clerk, worker)
+    qtbot.addWidget(read_only)
+    qtbot.waitUntil(lambda: read_only.loaded is not None, timeout=10000)
+    assert read_only.hours.value() == 96 and not read_only.save_button.isEnabled()
+    assert read_only.message.text() == "Only an administrator changes these."

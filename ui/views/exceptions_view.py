@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.queries.exceptions import AGE_BUCKETS, ExceptionRow, Part, age_bucket, exception_queue
 from app.services.workspace import Desk
+from ui.dialogs.exception_settings import ExceptionSettingsDialog
 from ui.messages import user_message
 from ui.worker import DbWorker
 
@@ -104,6 +105,10 @@ class ExceptionsPage(QWidget):
         self.part.currentIndexChanged.connect(lambda _i: self.refresh())
         again = QPushButton("Refresh")
         again.clicked.connect(self.refresh)
+        self.settings_button = QPushButton("Settings…")
+        self.settings_button.setToolTip("When a payment counts as stuck, and how far ahead "
+                                        "expiring documents show")
+        self.settings_button.clicked.connect(self.open_settings)
         self.summary = QLabel("Loading…")
         self.summary.setObjectName("exceptionSummary")
         self.summary.setWordWrap(True)
@@ -129,10 +134,17 @@ class ExceptionsPage(QWidget):
         top.addWidget(QLabel("Part"))
         top.addWidget(self.part)
         top.addWidget(again)
+        top.addWidget(self.settings_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+
+    def open_settings(self) -> ExceptionSettingsDialog:
+        dialog = ExceptionSettingsDialog(self.desk, self.worker, self)
+        dialog.saved.connect(lambda _text: self.refresh())
+        dialog.open()
+        return dialog
 
     def chosen_part(self) -> Part | None:
         value = self.part.currentData()
