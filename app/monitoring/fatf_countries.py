@@ -40,19 +40,22 @@ def find(ctx: Context, cfg: Settings) -> list[Hit]:
     try:
         ctx.db.executemany("INSERT INTO mon_listed VALUES (?, ?)", list(listed.items()))
         period, least = ctx.in_period("p.ms"), cfg.usd_cents("min_amount")
+        # Any payment (no smallest amount) includes those in a currency without a quote.
+        counted = "(p.usd >= ? OR (p.usd IS NULL AND ? = 0))"
         residents: dict[tuple[int, str], list[Row]] = {}
         for cid, country, pid, ms, usd in ctx.db.execute(
                 "SELECT p.client_id, c.country, p.id, p.ms, p.usd FROM mon_pay p JOIN clients c"
                 f" ON c.id = p.client_id JOIN mon_listed l ON l.country = c.country"
-                f" WHERE {period} AND p.usd >= ? ORDER BY p.client_id, p.ms", (least,)):
+                f" WHERE {period} AND {counted} ORDER BY p.client_id, p.ms", (least, least)):
             residents.setdefault((int(cid), str(country)), []).append(
-                (int(pid), int(ms), int(usd)))
+                (int(pid), int(ms), 0 if usd is None else int(usd)))
         wires: dict[tuple[int, str], list[Row]] = {}
         for cid, iban, pid, ms, usd in ctx.db.execute(
                 f"SELECT p.client_id, {_IBAN}, p.id, p.ms, p.usd FROM mon_pay p JOIN mon_listed l"
                 f" ON l.country = substr({_IBAN}, 1, 2) WHERE p.method = 'bank_wire'"
-                f" AND {period} AND p.usd >= ? ORDER BY p.client_id, p.ms", (least,)):
-            wires.setdefault((int(cid), str(iban)), []).append((int(pid), int(ms), int(usd)))
+                f" AND {period} AND {counted} ORDER BY p.client_id, p.ms", (least, least)):
+            wires.setdefault((int(cid), str(iban)), []).append(
+                (int(pid), int(ms), 0 if usd is None else int(usd)))
     finally:
         ctx.db.execute("DROP TABLE IF EXISTS temp.mon_listed")
     hits = []

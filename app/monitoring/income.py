@@ -20,12 +20,17 @@ EVIDENCE_LIMIT = 50
 
 _CROSSINGS = """
 SELECT id, client_id, ms, usd, total, income, limit_usd FROM (
-  SELECT p.id, p.client_id, p.ms, p.usd, c.declared_income AS income,
-         max(c.declared_income * :pct / 100, :min_total) AS limit_usd,
-         sum(p.usd) OVER (PARTITION BY p.client_id ORDER BY p.ms
-                          RANGE BETWEEN :window PRECEDING AND CURRENT ROW) AS total
-  FROM mon_pay p JOIN clients c ON c.id = p.client_id
-  WHERE p.direction = 'deposit' AND p.usd IS NOT NULL AND c.declared_income IS NOT NULL)
+  SELECT id, client_id, ms, usd, income, limit_usd, upto - coalesce(later, 0) AS total FROM (
+    SELECT p.id, p.client_id, p.ms, p.usd, c.declared_income AS income,
+           max(c.declared_income * :pct / 100, :min_total) AS limit_usd,
+           sum(p.usd) OVER (PARTITION BY p.client_id ORDER BY p.ms
+                            RANGE BETWEEN :window PRECEDING AND CURRENT ROW) AS upto,
+           -- deposits made in the same millisecond count one after the other (by uid,
+           -- which every desk shares): the RANGE above holds all of them
+           sum(p.usd) OVER (PARTITION BY p.client_id, p.ms ORDER BY p.uid
+                            ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS later
+    FROM mon_pay p JOIN clients c ON c.id = p.client_id
+    WHERE p.direction = 'deposit' AND p.usd IS NOT NULL AND c.declared_income IS NOT NULL))
 WHERE total >= limit_usd AND total - usd < limit_usd AND {period}
 ORDER BY client_id, ms
 """

@@ -162,6 +162,9 @@ def touched(db: Any, mark: dict[str, Any]) -> Scope:
     # A partner that arrived after its clients: they are its now.
     clients.update(int(c) for c, in db.execute(
         "SELECT id FROM clients WHERE partner_id > ?", (since("partner"),)))
-    partners.update(int(p) for p, in db.execute(
-        "SELECT id FROM partners WHERE id > ?", (since("partner"),)))
-    return Scope(clients, partners, months, changed)
+    arrived = {int(p) for p, in db.execute(
+        "SELECT id FROM partners WHERE id > ?", (since("partner"),))}
+    partners.update(arrived)
+    # ... and so are the months its clients traded in before it arrived (rare: a
+    # partner arrives once, so every month of the partners in scope is looked at).
+    return Scope(clients, partners, None if arrived else months, changed)

@@ -46,7 +46,7 @@ class Threshold:
             raise ValidationFailed(f"{self.label} is a number, not yes or no.", self.name)
         text = str(raw).strip().replace(",", "").replace("_", "")
         if self.kind is Kind.WHOLE:
-            if not text.lstrip("-").isdigit() or not text.isascii():
+            if not text.isascii() or not text.removeprefix("-").isdigit():
                 raise ValidationFailed(f"{self.label} is a whole number{self._range()}; "
                                        f"{str(raw)[:20]!r} is not.", self.name)
             value: Decimal | int = int(text)
@@ -60,7 +60,13 @@ class Threshold:
                 raise ValidationFailed(f"{self.label} is an amount like "
                                        f"{self.show(self.default)}; {str(raw)[:20]!r} is not.",
                                        self.name) from None
-            if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+            if not value.is_finite():
+                raise ValidationFailed(f"{self.label} has at most two decimal places.",
+                                       self.name)
+            if not self.low <= value <= self.high:   # before quantize: 1e30 cannot be
+                raise ValidationFailed(f"{self.label} must be{self._range()}; "
+                                       f"{str(raw)[:20]!r} is not.", self.name)
+            if value != value.quantize(Decimal("0.01")):
                 raise ValidationFailed(f"{self.label} has at most two decimal places.",
                                        self.name)
             value = value.quantize(Decimal("0.01"))

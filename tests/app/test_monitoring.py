@@ -591,3 +591,55 @@ def test_demo_alerts_carry_real_rules_keys_and_due_dates(demo_folder: Path) -> N
         assert severity == spec.severity.value
         assert date.fromisoformat(due) == \
             date.fromisoformat(created[:10]) + timedelta(days=spec.days_to_review)
+
+
+# -- edges found in review ------------------------------------------------------------------
+
+def test_income_deposits_in_the_same_millisecond_cross_the_limit_once(book: Book) -> None:
+    # Limit 10,000.00 (50% of 20,000.00). Deposits synced with one time: the running sum
+    # takes them one after the other, so one of them crosses and raises one alert.
+    pair = book.client("Pair", income_usd="20000.00")
+    book.pay(pair, "deposit", "6000.00", T0)
+    book.pay(pair, "deposit", "6000.00", T0)                 # 12,000 at once: one alert
+    three = book.client("Three", income_usd="20000.00")
+    book.pay(three, "deposit", "4500.00", T0)
+    for _ in range(3):                                       # 7,500, 10,500, 13,500
+        book.pay(three, "deposit", "3000.00", T0 + DAY)
+    book.run()
+    found = book.alerts("above_income")                      # asserts one per client
+    assert set(found) == {pair, three}
+    assert found[three]["evidence"]["crossing_payment"] == "PAY000005"
+
+
+def test_fatf_any_payment_includes_a_currency_without_a_quote(book: Book) -> None:
+    iran = book.client("Karimi", country="IR")
+    book.pay(iran, "deposit", "100000", T0, currency="JPY")  # no USDJPY quote
+    wire = book.client("Wire")
+    book.pay(wire, "deposit", "300000", T0, currency="JPY", method="bank_wire",
+             account="LB62 0999 0000 0001 0019 0122 9114")
+    book.run()
+    assert set(book.alerts("fatf_country")) == {iran, wire}
+
+
+@pytest.mark.parametrize(("rule", "name", "raw"), [
+    ("structuring", "window_days", "--5"),
+    ("structuring", "reporting_threshold", "1e30"),
+    ("structuring", "reporting_threshold", "1e400"),
+])
+def test_malformed_thresholds_are_refused_in_words(rule: str, name: str, raw: str) -> None:
+    with pytest.raises(ValidationFailed):
+        RULES[rule].threshold(name).parse(raw)
+
+
+def test_after_sync_checks_the_past_months_of_a_partner_that_arrived_after_its_clients(
+        book: Book) -> None:
+    desk = book.desk
+    cid = book.client("Fast")
+    for n in range(60):
+        book.round_turn(cid, 100, T0 + n * HOUR, 60_000)
+    assert monitoring.monitor_after_sync(desk.store) is not None   # no partner yet
+    farm = partners.create_partner(desk, "Quickfire", "QUICK", "USD")
+    with desk.store.write() as s:   # the client's referral code links it now
+        dbapi(s).execute("UPDATE clients SET partner_id = ? WHERE id = ?", (farm, cid))
+    later = monitoring.monitor_after_sync(desk.store)
+    assert later is not None and later.by_rule["commission_farming"] == 1
