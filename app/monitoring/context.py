@@ -58,6 +58,9 @@ class Hit:
     summary: str
     evidence: dict[str, Any]
     at_ms: int
+    # The key this activity had while its client was known only on this desk (by
+    # local id): once the platform knows the client, the same activity is not new.
+    local_key: str | None = None
 
 
 @dataclass
@@ -198,8 +201,11 @@ class Context:
     def hit(self, rule: str, client_id: int | None, anchors: Sequence[str], summary: str,
             evidence: dict[str, Any], at_ms: int, subject: str | None = None) -> Hit:
         subject = subject or (self.ref(client_id) if client_id is not None else "-")
+        local = f"L{client_id}"
+        local_key = (alert_key(rule, local, *anchors)
+                     if client_id is not None and subject != local else None)
         return Hit(rule, alert_key(rule, subject, *anchors), client_id, summary[:500],
-                   evidence, at_ms)
+                   evidence, at_ms, local_key)
 
     def in_period(self, column: str) -> str:
         """A condition keeping anchors inside the run's period."""

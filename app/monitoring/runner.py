@@ -84,12 +84,13 @@ def raise_alerts(db: Any, hits: list[Hit], settings: dict[str, Settings],
     fresh: dict[str, Hit] = {}
     for h in hits:
         fresh.setdefault(h.key, h)
-    keys = list(fresh)
+    known_as = {h.local_key: h.key for h in fresh.values() if h.local_key}
+    keys = list(fresh) + list(known_as)
     for i in range(0, len(keys), 500):
         chunk = keys[i:i + 500]
         for (key,) in db.execute(f"SELECT key FROM alerts WHERE key IN"
                                  f" ({','.join('?' * len(chunk))})", chunk):
-            fresh.pop(key, None)
+            fresh.pop(known_as.get(key, key), None)
     at, today = stamp(now), now.astimezone(UTC).date()
     db.executemany(
         "INSERT INTO alerts (uid, rule, severity, client_id, status, summary, evidence, key,"

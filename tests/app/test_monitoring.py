@@ -643,3 +643,17 @@ def test_after_sync_checks_the_past_months_of_a_partner_that_arrived_after_its_c
         dbapi(s).execute("UPDATE clients SET partner_id = ? WHERE id = ?", (farm, cid))
     later = monitoring.monitor_after_sync(desk.store)
     assert later is not None and later.by_rule["commission_farming"] == 1
+
+
+def test_a_client_the_platform_learns_of_later_is_not_alerted_twice(book: Book) -> None:
+    jan = book.client("Nowak", "Ewa")
+    with book.desk.store.write() as s:   # known only on this desk for now
+        dbapi(s).execute("UPDATE clients SET external_id = NULL WHERE id = ?", (jan,))
+    book.pay(jan, "deposit", "300.00", T0, payer="Jan Kowalski")
+    assert book.run().alerts_raised == 1
+    assert book.alerts("third_party_payer")[jan]["key"].split(":")[1] == f"L{jan}"
+    with book.desk.store.write() as s:   # the platform now knows the client
+        dbapi(s).execute("UPDATE clients SET external_id = ? WHERE id = ?", (f"C{jan}", jan))
+    assert book.run().alerts_raised == 0
+    book.pay(jan, "deposit", "400.00", T0 + DAY, payer="Piotr Zieliński")
+    assert book.run().alerts_raised == 1  # another payer is new activity
