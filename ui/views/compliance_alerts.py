@@ -8,18 +8,15 @@ from html import escape
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +30,7 @@ from ui.dialogs.case_open import OpenCaseDialog
 from ui.dialogs.reason import ReasonDialog
 from ui.lazy_model import SqlPageModel
 from ui.messages import user_message
+from ui.widgets.tables import paged_view
 from ui.worker import DbWorker
 
 STATUSES = (("Open", AlertStatus.OPEN), ("In a case", AlertStatus.IN_CASE),
@@ -110,20 +108,7 @@ class AlertsTab(QWidget):
         filters.addWidget(self.search, 1)
         filters.addWidget(self.count_label)
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((120, 66, 120, 140, 62, 140)):
-            header.resizeSection(column, width)
+        self.table = paged_view(self.model, (120, 66, 120, 140, 62, 140), several=True)
         self.table.selectionModel().selectionChanged.connect(self._selection)
         self.empty = QLabel()
         self.empty.setObjectName("emptyState")

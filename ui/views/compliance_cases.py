@@ -7,16 +7,13 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +25,7 @@ from app.services.workspace import Desk
 from ui.lazy_model import SqlPageModel
 from ui.views.compliance_alerts import combo
 from ui.views.compliance_case_card import CaseCardPanel
+from ui.widgets.tables import paged_view
 from ui.worker import DbWorker
 
 ACTIVE = (CaseStatus.OPEN, CaseStatus.INVESTIGATING)
@@ -66,20 +64,7 @@ class CasesTab(QWidget):
         filters.addWidget(self.search, 1)
         filters.addWidget(self.count_label)
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((122, 180, 110, 86, 90, 126, 44)):
-            header.resizeSection(column, width)
+        self.table = paged_view(self.model, (122, 180, 110, 86, 90, 126, 44))
         self.table.selectionModel().selectionChanged.connect(self._selection)
         self.empty = QLabel()
         self.empty.setObjectName("emptyState")

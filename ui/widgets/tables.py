@@ -1,11 +1,17 @@
 """Read-only tables of a few hundred rows at most (queues, panels): built and filled
-the same way everywhere. Large lists use the lazy SQL model instead."""
+the same way everywhere. Large lists use the lazy SQL model, in `paged_view`."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 ATTENTION = QColor("#b3261e")
 
@@ -43,3 +49,25 @@ def fill_table(table: QTableWidget, rows: list[tuple[str, ...]], *,
     header = table.horizontalHeader()
     header.setStretchLastSection(False)  # sizing to contents ended the stretch: renew it
     header.setStretchLastSection(True)
+
+
+def paged_view(model: QAbstractItemModel, widths: tuple[int, ...], *,
+               several: bool = False) -> QTableView:
+    """A view over a lazy SQL model, newest first, rows chosen whole (`several`: with
+    Ctrl or Shift too)."""
+    table = QTableView()
+    table.setModel(model)
+    table.setSortingEnabled(True)
+    table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if several
+                           else QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(24)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    for column, width in enumerate(widths):
+        header.resizeSection(column, width)
+    return table
