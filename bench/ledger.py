@@ -1,19 +1,21 @@
 """Posting deals to the ledger: 1,000,000 deals on 100,000 trading accounts.
 
 Builds a real encrypted workspace with the accounts and deals already mirrored (not
-timed), then posts every deal as sync does after each page (app.ledger.sources.
-post_new_deals, one write transaction per 25,000 deals): conversion to balanced
-entries, the check that each balances, idempotency on the source, and the inserts.
-Prints entries/s (target >= 50,000/s) and postings/s.
+timed), then posts every deal the way a backlog is posted (app.services.ledger.
+post_waiting_deals: app.ledger.sources.post_new_deals, one write transaction per
+100,000 deals): conversion to balanced entries in SQL, idempotency on the source,
+and the inserts. Prints entries/s (target >= 50,000/s) and postings/s. Sync posts
+the deals of each pulled page (5,000 records) in that page's transaction instead;
+give a smaller page as the third argument to see the rate at that size.
 
 Raw baseline: bare sqlcipher3 executemany of the very same journal_entries and
 postings rows (read back from the ledger afterwards) into an identical schema with
 the same pragmas, in the same run; the ratio is ledger rate / raw rate.
 
 Also: trial balance over all accounts, and one trading account's statement.
-Not yet here: the three-way reconciliation over 100k accounts (issue 6, to come).
+The three-way reconciliation over 100k accounts is bench/reconcile.py.
 
-Usage: python bench/ledger.py [deals] [accounts]
+Usage: python bench/ledger.py [deals] [accounts] [deals per transaction]
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from app.workspace.store import _CONNECTION_PRAGMAS, WRITER_CACHE_KIB
 
 N_DEALS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 N_ACCOUNTS = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
-PAGE = 25_000
+PAGE = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
 CURRENCIES = ("USD", "USD", "USD", "EUR", "GBP")
 
 
@@ -83,7 +85,7 @@ def main() -> None:
 
         start = time.perf_counter()
         entries = 0
-        while True:  # as sync does: a page of deals per write transaction
+        while True:  # as post_waiting_deals does: a page of deals per write transaction
             with desk.store.write() as s:
                 db = dbapi(s)
                 written = post_new_deals(db, Accounts(db), PAGE)

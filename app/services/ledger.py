@@ -41,7 +41,7 @@ def client_money(desk: Desk, client_id: int) -> dict[str, dict[str, int]]:
         return views.client_money(dbapi(s), client_id)
 
 
-def post_waiting_deals(desk: Desk, page: int = 25_000) -> int:
+def post_waiting_deals(desk: Desk, page: int = 100_000) -> int:
     """Post mirrored deals the ledger has not seen (a workspace synced before the
     ledger existed), a page per transaction; returns entries written."""
     require(desk.actor, Permission.POST_LEDGER)

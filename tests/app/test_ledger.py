@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -18,8 +20,9 @@ from app.crm.search_index import dbapi
 from app.errors import PermissionDenied, ValidationFailed
 from app.ledger import chart, views
 from app.ledger.chart import Accounts
-from app.ledger.journal import Draft, Line, Unbalanced, post, post_many
+from app.ledger.journal import Draft, Line, Unbalanced, check, post, post_many
 from app.ledger.sources import Payment, deal_lines, payment_drafts
+from app.models.trading import DealAction
 from app.models.users import Role
 from app.services import clients, ledger, users
 from app.services.workspace import Desk
@@ -263,3 +266,105 @@ def test_a_deal_on_an_account_not_known_yet_waits_and_is_never_skipped(desk: Des
     assert refs == ["gw:101", "gw:102", "gw:103"]
     with desk.store.read() as s:
         assert views.balance(dbapi(s), chart.trading("gw", 500002, "EUR")) == -930
+
+
+@pytest.fixture(scope="module")
+def mirror_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    from app.services.workspace import init_workspace
+    from tests.conftest import PASSWORD
+
+    d = init_workspace(tmp_path_factory.mktemp("mirror") / "ws", password=PASSWORD,
+                       broker_name="M", base_currency="USD", admin_username="admin",
+                       admin_full_name="A")
+    with d.store.write() as s:
+        dbapi(s).executemany(
+            'INSERT INTO trading_accounts (id, platform, login, "group", currency, leverage,'
+            " status, opened_at, server_version) VALUES (?, ?, ?, 'g', ?, 100, 'active',"
+            " '2026-01-01 00:00:00', 0)",
+            [(1, "gw", 500001, "USD"), (2, "gw", 500002, "JPY"), (3, "mt5", 500001, "EUR")])
+    yield d
+    d.close()
+
+
+AMOUNT = st.integers(-10**15, 10**15) | st.sampled_from([0, 0, 1, -1])
+MIRRORED_DEAL = st.tuples(
+    st.integers(1, 3), st.sampled_from([a.value for a in DealAction]),
+    st.sampled_from(["CLIENT", "DEPOSIT", "withdrawal", "REFUND", "CHARGEBACK", "BONUS", ""]),
+    AMOUNT, AMOUNT, AMOUNT, AMOUNT, st.sampled_from(["EURUSD", ""]),
+    st.integers(0, 4_102_444_800_000))
+
+
+@settings(max_examples=60, deadline=None)
+@given(deals=st.lists(MIRRORED_DEAL, max_size=25), page=st.integers(1, 30))
+def test_deals_posted_from_the_mirror_are_exactly_what_deal_lines_says(
+        mirror_desk: Desk, deals: list[tuple[Any, ...]], page: int) -> None:
+    """Pages of deals post in SQL; `deal_lines` is the rule they must follow, line by
+    line, with the memo and the exact millisecond, in deal order, each once."""
+    from app.ledger.sources import DEALS_POSTED, post_new_deals
+
+    logins = {1: ("gw", 500001, "USD"), 2: ("gw", 500002, "JPY"), 3: ("mt5", 500001, "EUR")}
+    with mirror_desk.store.write() as s:
+        db = dbapi(s)
+        (first,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM deals").fetchone()
+        db.executemany(
+            "INSERT INTO deals (id, platform, ticket, account_id, symbol, action, entry,"
+            " volume, price, profit_minor, commission_minor, swap_minor, fee_minor, time_ms,"
+            " reason, comment, server_version) VALUES (?, ?, ?, ?, ?, ?, 'none', 0, 0, ?, ?, ?,"
+            " ?, ?, ?, '', 1)",
+            [(first + n, logins[acc][0], 7_000_000 + first + n, acc, symbol, action, profit,
+              commission, swap, fee, ms, reason)
+             for n, (acc, action, reason, profit, commission, swap, fee, symbol, ms)
+             in enumerate(deals)])
+        while post_new_deals(db, Accounts(db), page) is not None:
+            pass
+        # Replaying from the start posts nothing again.
+        db.execute("UPDATE settings SET value = '0' WHERE key = ?", (DEALS_POSTED,))
+        while post_new_deals(db, Accounts(db), 1000) is not None:
+            pass
+        expected = []
+        for n, (acc, action, reason, profit, commission, swap, fee, symbol, ms) in enumerate(
+                deals):
+            platform, login, currency = logins[acc]
+            lines = list(check(deal_lines(platform, login, currency, action, profit,
+                                          commission, swap, fee, reason)))
+            if lines:
+                what = f"{action} {symbol}" if symbol else action
+                at = datetime(1970, 1, 1) + timedelta(milliseconds=ms)
+                expected.append((f"{platform}:{7_000_000 + first + n}",
+                                 f"Deal {7_000_000 + first + n} ({what}) on {login}",
+                                 f"{at:%Y-%m-%d %H:%M:%S.%f}", lines))
+        got = []
+        for entry, ref, memo, at in db.execute(
+                "SELECT id, source_ref, memo, posted_at FROM journal_entries WHERE source_kind"
+                " = 'deal' AND CAST(substr(source_ref, instr(source_ref, ':') + 1) AS INTEGER)"
+                " >= ? ORDER BY id", (7_000_000 + first,)).fetchall():
+            lines = [tuple(r) for r in db.execute(
+                "SELECT a.code, p.amount_minor FROM postings p JOIN ledger_accounts a"
+                " ON a.id = p.ledger_account_id WHERE p.entry_id = ? ORDER BY p.id", (entry,))]
+            got.append((ref, memo, at, lines))
+    assert got == expected
+
+
+def test_a_deal_too_large_to_post_is_refused_and_its_page_waits(desk: Desk) -> None:
+    from app.ledger.sources import DEALS_POSTED, post_new_deals
+
+    with desk.store.write() as s:
+        db = dbapi(s)
+        db.execute('INSERT INTO trading_accounts (id, platform, login, "group", currency,'
+                   " leverage, status, opened_at, server_version) VALUES (1, 'gw', 500001,"
+                   " 'g', 'USD', 100, 'active', '2026-01-01 00:00:00', 0)")
+        for did, profit in ((1, 1000), (2, 2**62), (3, 2**62)):
+            db.execute("INSERT INTO deals (id, platform, ticket, account_id, symbol, action,"
+                       " entry, volume, price, profit_minor, commission_minor, swap_minor,"
+                       " fee_minor, time_ms, reason, comment, server_version) VALUES"
+                       " (?, 'gw', ?, 1, 'EURUSD', 'sell', 'out', 10, 1.1, ?, 0, ?, 0,"
+                       " 1700000000000, 'CLIENT', '', 1)", (did, 100 + did, profit, profit))
+    with (pytest.raises(ValidationFailed, match="Deal #2 has amounts too large"),
+          desk.store.write() as s):
+        db = dbapi(s)
+        post_new_deals(db, Accounts(db))
+    with desk.store.read() as s:
+        db = dbapi(s)
+        assert db.execute("SELECT count(*) FROM journal_entries").fetchone() == (0,)
+        assert db.execute("SELECT value FROM settings WHERE key = ?",
+                          (DEALS_POSTED,)).fetchone() is None
