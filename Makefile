@@ -3,12 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Release builds freeze from their own venv: the pinned set in installer/requirements-build.txt
+# and nothing else, so no test or lint tool can end up in the installed program.
+BUILD_VENV := .venv-build
+BUILD_INSTALLED := $(BUILD_VENV)/.installed
+DIST ?= dist
+BUILD_WORK ?= build/installer
 DEMO_WORKSPACE ?= .desk-workspace
 DEMO_PASSWORD ?= demo-password
 # Fictional sample lists in the official formats, imported into the demo desk.
 SANCTIONS := resources/sanctions
 
-.PHONY: run test lint bench contract sandbox python-check system-deps-run system-deps-test clean
+.PHONY: run test lint bench contract sandbox installer python-check system-deps-run \
+        system-deps-test system-deps-build clean
 
 python-check:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -28,6 +35,23 @@ system-deps-run:
 
 system-deps-test:
 	@bash installer/linux/system-deps.sh test
+
+# Only Linux builds here; Windows and macOS run installer/windows/build.ps1 and
+# installer/macos/build.sh, which call the same installer/build.py.
+system-deps-build:
+	@bash installer/linux/system-deps.sh build
+
+# A new lock may drop packages, so the build venv is made afresh, never updated.
+$(BUILD_INSTALLED): installer/requirements-build.txt | python-check
+	rm -rf $(BUILD_VENV)
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BUILD_VENV)/bin/python -m pip install --quiet -r installer/requirements-build.txt
+	touch $@
+
+# The folder bundle, its desktop files and a .deb in $(DIST)/ (see installer/build.py).
+installer: system-deps-build $(INSTALLED) $(BUILD_INSTALLED)
+	$(BUILD_VENV)/bin/python installer/build.py --dist $(DIST) --work $(BUILD_WORK)
 
 # The desk starts empty and fills from the built-in sandbox gateway as it syncs.
 run: system-deps-run $(INSTALLED)
@@ -74,4 +98,4 @@ sandbox: $(INSTALLED)
 	$(BIN)/backdesk sandbox --data .sandbox
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info .sandbox
+	rm -rf $(VENV) $(BUILD_VENV) build .pytest_cache .mypy_cache .ruff_cache *.egg-info .sandbox

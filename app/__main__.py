@@ -127,9 +127,14 @@ def _parser() -> argparse.ArgumentParser:
     gui.add_argument("--sandbox", action="store_true",
                      help="start the built-in sandbox gateway and use it")
     gui.add_argument("--sandbox-data", type=Path, help="where the sandbox keeps its data")
-    for cmd in (init, demo, gui, passwd, audit, verify, settings, gateway, sync, screening,
-                list_import, rescreen, kyc, kyc_due, kyc_sweep, clients, dormancy, ledger,
-                catch_up, trial, statement, reverse, export):
+    selfcheck = sub.add_parser(
+        "selfcheck", help="check that this installation works: opens the desktop on the "
+        "workspace and every part of it for a moment, then quits (exit status 0 if all did)")
+    selfcheck.add_argument("--sandbox", action="store_true",
+                           help="also start the built-in sandbox gateway and reach it")
+    for cmd in (init, demo, gui, selfcheck, passwd, audit, verify, settings, gateway, sync,
+                screening, list_import, rescreen, kyc, kyc_due, kyc_sweep, clients, dormancy,
+                ledger, catch_up, trial, statement, reverse, export):
         cmd.add_argument("--workspace", type=Path, default=argparse.SUPPRESS)
     return p
 
@@ -166,6 +171,11 @@ def run(argv: list[str]) -> int:
                        gateway_url=getattr(args, "gateway", None),
                        sandbox_data=(getattr(args, "sandbox_data", None)
                                      or default_sandbox_data()) if sandbox else None)
+    if command == "selfcheck":
+        from app.cli_password import ask
+        from ui.selfcheck import run_selfcheck
+
+        return run_selfcheck(folder, ask(f"Password for {folder}: "), sandbox=args.sandbox)
     if command == "init":
         from app.cli_password import ask
         from app.services.workspace import init_workspace

@@ -9,8 +9,10 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from app.about import ICON
 from app.crm.setup import Prepared, prepare_workspace
 from app.services.workspace import Desk, WorkspaceInfo, open_workspace, workspace_info
 from app.workspace.keys import workspace_exists
@@ -182,15 +184,27 @@ class Controller(QObject):
             app.quit()
 
 
-def run_gui(folder: Path, *, exit_after_show: bool = False, gateway_url: str | None = None,
-            sandbox_data: Path | None = None) -> int:
-    """Open the desktop; `sandbox_data` starts the built-in sandbox gateway with it."""
-    started = time.perf_counter()
+# The installed .desktop file's name: Wayland shells match windows to it by this id
+# (for the dock icon and the window's name); see installer/linux/.
+DESKTOP_FILE = "com.backdesk.Backdesk"
+
+
+def desktop_application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("Backdesk")
     app.setApplicationName("Backdesk")
+    app.setDesktopFileName(DESKTOP_FILE)
+    app.setWindowIcon(QIcon(str(ICON)))
     apply_theme(app)
+    return app
+
+
+def run_gui(folder: Path, *, exit_after_show: bool = False, gateway_url: str | None = None,
+            sandbox_data: Path | None = None) -> int:
+    """Open the desktop; `sandbox_data` starts the built-in sandbox gateway with it."""
+    started = time.perf_counter()
+    app = desktop_application()
     gateway = GatewayMonitor(gateway_url, sandbox_data)
     controller = Controller(folder, QSettings(), gateway)
     gateway.setParent(controller)

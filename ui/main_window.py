@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from PySide6.QtCore import QSettings, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
 
 from app.queries.exceptions import RecordRef
 from app.roles import Permission
 from app.services.workspace import Desk, WorkspaceInfo
 from sync.engine import SyncStatus
+from ui.dialogs.about import AboutDialog
 from ui.sync_controller import status_line
 from ui.views.audit_view import AuditPage
 from ui.views.clients_view import ClientsPage
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.sync_label.setObjectName("syncStatus")
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.sync_label)
+        self._menus()
         self._shortcuts()
         self.restore_layout()
         self.nav.setCurrentRow(int(str(settings.value("window/part", 0))))
@@ -152,6 +154,19 @@ class MainWindow(QMainWindow):
             page.show_case(ref.id)
         elif isinstance(page, KycPage):
             page.panel.show_case(ref.id)
+
+    def _menus(self) -> None:
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = help_menu.addAction("&About Backdesk…")
+        # macOS moves it to the application menu, where Mac users look for it.
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+
+    def show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _shortcuts(self) -> None:
         for i in range(len(self.factories)):

@@ -3,7 +3,8 @@
 The PDF base fonts cover Latin only; a client called Белозёров, Παπαδόπουλος or
 سعيد الهاشمي would print as empty boxes. DejaVu Sans covers all of these scripts
 (including Arabic presentation forms) and is a standard package on every Linux
-desktop (`fonts-dejavu-core`), so reports use the system copy instead of bundling one.
+desktop (`fonts-dejavu-core`), so reports run from a checkout use the system copy; the
+installed builds carry their own in resources/fonts (installer/build.py puts it there).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ _KNOWN_DIRS = (
 )
 # Lets a packaged build point at a font it ships next to the program.
 FONT_DIR_VARIABLE = "BACKDESK_FONT_DIR"
+# Where an installed build carries its copy (the frozen tree keeps the checkout's layout),
+# looked at before the system's: Windows and macOS have no DejaVu, and the copy that was
+# tested with the build is the one it should print with.
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
 
 
 class ReportFontMissing(BackdeskError):
@@ -64,7 +69,7 @@ def _from_fontconfig(file_name: str) -> Path | None:
 
 def find_font(file_name: str) -> Path:
     """The path of a DejaVu font file; ReportFontMissing says how to install it."""
-    dirs = [os.environ.get(FONT_DIR_VARIABLE, ""), *_KNOWN_DIRS]
+    dirs = [os.environ.get(FONT_DIR_VARIABLE, ""), str(BUNDLED_DIR), *_KNOWN_DIRS]
     for folder in filter(None, dirs):
         candidate = Path(folder) / file_name
         if candidate.is_file():

@@ -3,6 +3,8 @@
 # missing ones with apt-get when run as root on Debian/Ubuntu, otherwise says what to run.
 #   system-deps.sh test   -> what the offscreen test platform needs
 #   system-deps.sh run    -> plus what a real X11/Wayland desktop window needs
+#   system-deps.sh build  -> plus what `make installer` needs: the libraries the bundle
+#                            takes along or names in the .deb's Depends, and dpkg-dev
 set -euo pipefail
 mode=${1:-run}
 
@@ -13,7 +15,7 @@ declare -A need=(
   [libglib-2.0.so.0]=libglib2.0-0 [libdbus-1.so.3]=libdbus-1-3 [libX11.so.6]=libx11-6
   [libxcb.so.1]=libxcb1
 )
-if [ "$mode" = run ]; then
+if [ "$mode" = run ] || [ "$mode" = build ]; then
   need+=(
     [libxkbcommon-x11.so.0]=libxkbcommon-x11-0 [libxcb-cursor.so.0]=libxcb-cursor0
     [libxcb-icccm.so.4]=libxcb-icccm4 [libxcb-image.so.0]=libxcb-image0
@@ -21,6 +23,14 @@ if [ "$mode" = run ]; then
     [libxcb-render-util.so.0]=libxcb-render-util0 [libxcb-shape.so.0]=libxcb-shape0
     [libxcb-xinerama.so.0]=libxcb-xinerama0 [libxcb-xkb.so.1]=libxcb-xkb1
     [libX11-xcb.so.1]=libx11-xcb1
+  )
+fi
+if [ "$mode" = build ]; then
+  # Qt's Wayland plugins link these; the desktop falls back to X11 without them, but a
+  # build must see them to list them in the package's dependencies.
+  need+=(
+    [libwayland-client.so.0]=libwayland-client0 [libwayland-cursor.so.0]=libwayland-cursor0
+    [libwayland-egl.so.1]=libwayland-egl1
   )
 fi
 
@@ -31,6 +41,9 @@ for lib in "${!need[@]}"; do
 done
 if ! fc-list 2>/dev/null | grep -qi "DejaVu Sans"; then
   missing+=(fonts-dejavu-core fontconfig)
+fi
+if [ "$mode" = build ] && command -v dpkg >/dev/null && ! command -v dpkg-shlibdeps >/dev/null; then
+  missing+=(dpkg-dev)  # the .deb's dependencies are worked out by dpkg-shlibdeps
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

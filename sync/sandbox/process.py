@@ -13,6 +13,17 @@ from pathlib import Path
 READY = "listening on "
 
 
+def program() -> list[str]:
+    """How to run `backdesk`: our interpreter on our package, or, in an installed
+    (frozen) build, which has no interpreter to run, the program itself."""
+    if not getattr(sys, "frozen", False):
+        return [sys.executable, "-m", "app"]
+    console = Path(sys.executable).with_name("backdesk-cli.exe")
+    # Windows' desktop program has no console, so nothing it prints reaches the pipe
+    # this reads; the installer ships a console twin of it for that.
+    return [str(console if console.is_file() else sys.executable)]
+
+
 class SandboxProcess:
     def __init__(self, data_dir: Path, *args: str, port: int = 0) -> None:
         self.data_dir, self.args, self.port = data_dir, list(args), port
@@ -22,7 +33,7 @@ class SandboxProcess:
         self.output = ""            # what it printed after, read when it stops
 
     def command(self) -> Sequence[str]:
-        return [sys.executable, "-m", "app", "sandbox", "--data", str(self.data_dir),
+        return [*program(), "sandbox", "--data", str(self.data_dir),
                 "--port", str(self.port), *self.args]
 
     def start(self) -> str:
@@ -30,7 +41,9 @@ class SandboxProcess:
         # our own interpreter running our own module; no shell, no outside input
         self.proc = subprocess.Popen(self.command(), stdout=subprocess.PIPE,  # noqa: S603
                                      stderr=subprocess.STDOUT, text=True,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                     # no console window popping up behind the desktop
+                                     creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
         assert self.proc.stdout is not None
         self.lines = []
         for line in self.proc.stdout:
