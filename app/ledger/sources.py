@@ -68,8 +68,10 @@ def deal_lines(platform: str, login: int, currency: str, action: str, profit: in
 _PAGE_TABLES = (
     "CREATE TEMP TABLE IF NOT EXISTS ledger_page_accounts (trading_account INTEGER PRIMARY"
     " KEY, trading INTEGER NOT NULL, pnl INTEGER NOT NULL, fees INTEGER NOT NULL)",
+    # `amount` has no type affinity on purpose: a sum SQLite turned into a float stays a
+    # float there (an INTEGER column would round it back), so the check below sees it.
     "CREATE TEMP TABLE IF NOT EXISTS ledger_page_lines (deal INTEGER NOT NULL, line INTEGER"
-    " NOT NULL, account INTEGER NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,"
+    " NOT NULL, account INTEGER NOT NULL, amount BLOB NOT NULL, currency TEXT NOT NULL,"
     " PRIMARY KEY (deal, line)) WITHOUT ROWID",
     "CREATE TEMP TABLE IF NOT EXISTS ledger_page_entries (deal INTEGER PRIMARY KEY,"
     " entry INTEGER NOT NULL)",
@@ -81,7 +83,8 @@ _TRADE_LINES = f"""
       SELECT d.id AS deal, k.line, a.currency,
              CASE k.line WHEN 0 THEN x.trading WHEN 1 THEN x.pnl ELSE x.fees END AS account,
              CASE k.line
-               WHEN 0 THEN -(d.profit_minor + d.swap_minor + d.commission_minor + d.fee_minor)
+               -- summed as the other two lines are, so only a line itself can overflow
+               WHEN 0 THEN -((d.profit_minor + d.swap_minor) + (d.commission_minor + d.fee_minor))
                WHEN 1 THEN d.profit_minor + d.swap_minor
                ELSE d.commission_minor + d.fee_minor END AS amount
       FROM deals d CROSS JOIN (SELECT 0 AS line UNION ALL SELECT 1 UNION ALL SELECT 2) k
@@ -89,9 +92,19 @@ _TRADE_LINES = f"""
       JOIN ledger_page_accounts x ON x.trading_account = d.account_id
       WHERE {_RANGE} AND d.action IN ('buy', 'sell'))
     WHERE amount != 0"""
-# Platform milliseconds as the store writes UTC timestamps, in integers (exact).
-_STAMP = ("strftime('%Y-%m-%d %H:%M:%S', d.time_ms / 1000, 'unixepoch') || '.'"
-          " || printf('%03d', d.time_ms % 1000) || '000'")
+# Platform milliseconds as the store writes UTC timestamps, in integers (exact). SQLite
+# divides towards zero, so the milliseconds are floored by hand for times before 1970.
+_MILLIS = "((d.time_ms % 1000 + 1000) % 1000)"
+_STAMP = (f"strftime('%Y-%m-%d %H:%M:%S', (d.time_ms - {_MILLIS}) / 1000, 'unixepoch') || '.'"
+          f" || printf('%03d', {_MILLIS}) || '000'")
+
+
+_INT64 = 2**63
+
+
+def _too_large(deal: int) -> ValidationFailed:
+    return ValidationFailed(f"Deal #{deal} has amounts too large to post; nothing from its "
+                            "page was posted.", "deal")
 
 
 def _page_end(db: Any, since: int, limit: int) -> int | None:
@@ -111,16 +124,19 @@ def _page_end(db: Any, since: int, limit: int) -> int | None:
     return None if end is None else int(end)
 
 
-def _other_lines(db: Any, accounts: Accounts, since: int, end: int
-                 ) -> list[tuple[int, int, int, int, str]]:
-    """Lines of the page's deals that are not trades (balance operations, credit,
-    agent commission): few, so built by `deal_lines` and checked to balance."""
+def _lines_of(db: Any, accounts: Accounts, where: str, params: tuple[int, ...]
+              ) -> list[tuple[int, int, int, int, str]]:
+    """Lines built by `deal_lines` itself and checked to balance, for the deals SQL
+    does not split: those that are not trades (balance operations, credit, agent
+    commission), and trades whose sums went past 64 bits on the way."""
     rows = db.execute(
-        "SELECT d.id, d.platform, a.login, a.currency, d.action, d.profit_minor,"
+        "SELECT d.id, a.platform, a.login, a.currency, d.action, d.profit_minor,"
         " d.commission_minor, d.swap_minor, d.fee_minor, d.reason FROM deals d"
-        f" JOIN trading_accounts a ON a.id = d.account_id WHERE {_RANGE}"
-        " AND d.action NOT IN ('buy', 'sell')", (since, end)).fetchall()
+        f" JOIN trading_accounts a ON a.id = d.account_id WHERE {where}", params).fetchall()
     built = [(row[0], check(deal_lines(*row[1:]))) for row in rows]
+    for deal, lines in built:
+        if any(not -_INT64 <= amount < _INT64 for _, amount in lines):
+            raise _too_large(deal)
     ids = accounts.ids_of({code for _, lines in built for code, _ in lines})
     return [(deal, n, ids[code], amount, currency_of(code))
             for deal, lines in built for n, (code, amount) in enumerate(lines)]
@@ -129,7 +145,8 @@ def _other_lines(db: Any, accounts: Accounts, since: int, end: int
 def _trade_accounts(db: Any, accounts: Accounts, since: int, end: int
                     ) -> list[tuple[int, int, int, int]]:
     """(trading account, its trading balance, trading P&L, fees income) ledger ids for
-    the accounts the page's trades are on, opening missing ledger accounts."""
+    the accounts the page's trades are on, opening missing ledger accounts. Codes are
+    the trading account's own (its platform, login and currency), for every deal."""
     codes = {ta: (chart.trading(platform, login, currency),
                   chart.house("trading_pnl", currency), chart.house("fees_income", currency))
              for ta, platform, login, currency in db.execute(
@@ -155,16 +172,22 @@ def post_new_deals(db: Any, accounts: Accounts, limit: int = -1) -> int | None:
         db.execute(create)
     try:
         db.executemany("INSERT INTO ledger_page_lines VALUES (?, ?, ?, ?, ?)",
-                       _other_lines(db, accounts, since, end))
+                       _lines_of(db, accounts, f"{_RANGE} AND d.action NOT IN ('buy', 'sell')",
+                                 (since, end)))
         db.executemany("INSERT INTO ledger_page_accounts VALUES (?, ?, ?, ?)",
                        _trade_accounts(db, accounts, since, end))
         db.execute(_TRADE_LINES, (since, end))
-        # SQLite turns an integer sum past 64 bits into a float; no such amount posts.
-        bad = db.execute("SELECT deal FROM ledger_page_lines WHERE typeof(amount) != 'integer'"
-                         " LIMIT 1").fetchone()
-        if bad is not None:
-            raise ValidationFailed(f"Deal #{bad[0]} has amounts too large to post; nothing "
-                                   "from its page was posted.", "deal")
+        # SQLite turns an integer sum past 64 bits into a float (even when the line it
+        # makes fits): such a deal is split again in Python's exact integers, and
+        # refused if a line itself does not fit.
+        floats = [deal for (deal,) in db.execute(
+            "SELECT DISTINCT deal FROM ledger_page_lines WHERE typeof(amount) != 'integer'")]
+        for i in range(0, len(floats), 900):
+            chunk = floats[i:i + 900]
+            marks = ",".join("?" * len(chunk))
+            db.execute(f"DELETE FROM ledger_page_lines WHERE deal IN ({marks})", chunk)
+            db.executemany("INSERT INTO ledger_page_lines VALUES (?, ?, ?, ?, ?)",
+                           _lines_of(db, accounts, f"d.id IN ({marks})", tuple(chunk)))
         (last,) = db.execute("SELECT coalesce(max(id), 0) FROM journal_entries").fetchone()
         db.execute(
             "INSERT INTO ledger_page_entries (deal, entry) SELECT d.id, ?3 + row_number() OVER"

@@ -291,7 +291,7 @@ MIRRORED_DEAL = st.tuples(
     st.integers(1, 3), st.sampled_from([a.value for a in DealAction]),
     st.sampled_from(["CLIENT", "DEPOSIT", "withdrawal", "REFUND", "CHARGEBACK", "BONUS", ""]),
     AMOUNT, AMOUNT, AMOUNT, AMOUNT, st.sampled_from(["EURUSD", ""]),
-    st.integers(0, 4_102_444_800_000))
+    st.integers(-86_400_000, 4_102_444_800_000))
 
 
 @settings(max_examples=60, deadline=None)
@@ -368,3 +368,48 @@ def test_a_deal_too_large_to_post_is_refused_and_its_page_waits(desk: Desk) -> N
         assert db.execute("SELECT count(*) FROM journal_entries").fetchone() == (0,)
         assert db.execute("SELECT value FROM settings WHERE key = ?",
                           (DEALS_POSTED,)).fetchone() is None
+
+
+NEAR_BOUND = st.integers(-2**62, 2**62) | st.builds(
+    lambda sign, off: sign * (2**62 - off), st.sampled_from([1, -1]), st.integers(-4096, 4096))
+
+
+@settings(max_examples=300, deadline=None)
+@given(profit=NEAR_BOUND, commission=NEAR_BOUND, swap=NEAR_BOUND, fee=NEAR_BOUND,
+       action=st.sampled_from(["sell", "balance"]))
+def test_amounts_near_64_bits_post_exactly_or_are_refused_never_unbalanced(
+        mirror_desk: Desk, profit: int, commission: int, swap: int, fee: int,
+        action: str) -> None:
+    """SQLite turns an integer sum past 64 bits into a float; a deal whose lines all fit
+    posts exactly, one whose lines do not is refused, whatever the order of the sums."""
+    from app.ledger.sources import post_new_deals
+
+    with mirror_desk.store.write() as s:
+        db = dbapi(s)
+        db.execute("SAVEPOINT near_bound")
+        try:
+            (deal,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM deals").fetchone()
+            while post_new_deals(db, Accounts(db)) is not None:  # earlier examples' deals
+                pass
+            db.execute("INSERT INTO deals (id, platform, ticket, account_id, symbol, action,"
+                       " entry, volume, price, profit_minor, commission_minor, swap_minor,"
+                       " fee_minor, time_ms, reason, comment, server_version) VALUES (?, 'gw',"
+                       " ?, 1, '', ?, 'out', 0, 0, ?, ?, ?, ?, 0, 'CLIENT', '', 1)",
+                       (deal, 8_000_000 + deal, action, profit, commission, swap, fee))
+            lines = list(check(deal_lines("gw", 500001, "USD", action, profit, commission,
+                                          swap, fee, "CLIENT")))
+            fits = all(-2**63 <= amount < 2**63 for _, amount in lines)
+            try:
+                post_new_deals(db, Accounts(db))
+                refused = False
+            except ValidationFailed:
+                refused = True
+            got = [tuple(r) for r in db.execute(
+                "SELECT a.code, p.amount_minor FROM postings p JOIN journal_entries j"
+                " ON j.id = p.entry_id JOIN ledger_accounts a ON a.id = p.ledger_account_id"
+                " WHERE j.source_ref = ? ORDER BY p.id", (f"gw:{8_000_000 + deal}",))]
+        finally:
+            db.execute("ROLLBACK TO near_bound")
+            db.execute("RELEASE near_bound")
+    assert refused is not fits
+    assert got == (lines if fits else [])
