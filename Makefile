@@ -50,7 +50,7 @@ $(BUILD_INSTALLED): installer/requirements-build.txt | python-check
 	touch $@
 
 # The folder bundle, its desktop files and a .deb in $(DIST)/ (see installer/build.py).
-installer: system-deps-build $(INSTALLED) $(BUILD_INSTALLED)
+installer: system-deps-build $(BUILD_INSTALLED)
 	$(BUILD_VENV)/bin/python installer/build.py --dist $(DIST) --work $(BUILD_WORK)
 
 # The desk starts empty and fills from the built-in sandbox gateway as it syncs.
@@ -75,7 +75,7 @@ lint: $(INSTALLED)
 	$(BIN)/lint-imports
 
 test: system-deps-test $(INSTALLED) lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto --dist loadgroup
 
 bench: $(INSTALLED)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/store.py

@@ -138,6 +138,10 @@ def strip_debug_info(bundle: Path) -> int:
     saved. A self-built Python and some wheels ship it (libpython 23 MB, 6 without; the
     SQLCipher driver 21 MB, 8 without). Only .debug sections go: a full strip breaks
     libraries that auditwheel relinked, such as numpy's OpenBLAS."""
+    missing = [tool for tool in ("readelf", "strip") if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(f"installer: {' and '.join(missing)} not found; install binutils "
+                         "(sudo apt-get install binutils, or your system's equivalent).")
     before = folder_size(bundle)
     for path in _elf_files(bundle):
         sections = subprocess.run(["readelf", "-S", "-W", str(path)],  # noqa: S603, S607
@@ -177,15 +181,14 @@ def linux_share(bundle: Path, icons: Path, version: str) -> Path:
     return share
 
 
-def _link_tree(source: Path, target: Path) -> None:
-    """Copy a tree by hard links where it can: the bundle is ~200 MB."""
-    def link(src: str, dst: str) -> None:
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
-
-    shutil.copytree(source, target, symlinks=True, copy_function=link)
+def _copy_tree(source: Path, target: Path) -> None:
+    """Copy a tree for the package, every file 0755 or 0644 whatever the build user's
+    umask: root runs what is installed, so nothing in it may be writable by others.
+    (Copies, not hard links, so the modes set here never touch dist/ itself.)"""
+    shutil.copytree(source, target, symlinks=True)
+    for path in target.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o755 if path.stat().st_mode & 0o111 else 0o644)
 
 
 def _shlib_depends(staging: Path, elves: list[Path]) -> str:
@@ -197,8 +200,11 @@ def _shlib_depends(staging: Path, elves: list[Path]) -> str:
     libs = sorted({str(p.parent) for p in elves})
     command = ["dpkg-shlibdeps", "-O", "--ignore-missing-info", "--warnings=0",
                *[f"-l{d}" for d in libs], "-e", *[str(p) for p in elves]]
-    done = subprocess.run(command, cwd=control.parent.parent, check=True,  # noqa: S603
+    done = subprocess.run(command, cwd=control.parent.parent, check=False,  # noqa: S603
                           capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"installer: dpkg-shlibdeps could not work out the package's "
+                         f"dependencies:\n{done.stderr.strip()}")
     for line in done.stdout.splitlines():
         if line.startswith("shlibs:Depends="):
             return line.removeprefix("shlibs:Depends=")
@@ -222,9 +228,9 @@ def debian_package(bundle: Path, share: Path, work: Path, dist: Path, version: s
     staging = work / "deb" / "root"
     shutil.rmtree(staging.parent, ignore_errors=True)
     opt = staging / "opt" / "backdesk"
-    _link_tree(bundle, opt)
+    _copy_tree(bundle, opt)
     shutil.rmtree(opt / "share")
-    _link_tree(share, staging / "usr" / "share")
+    _copy_tree(share, staging / "usr" / "share")
     (staging / "usr" / "bin").mkdir(parents=True)
     (staging / "usr" / "bin" / "backdesk").symlink_to("/opt/backdesk/backdesk")
     doc = staging / "usr" / "share" / "doc" / "backdesk"
@@ -241,6 +247,8 @@ def debian_package(bundle: Path, share: Path, work: Path, dist: Path, version: s
         (LINUX / "control.in").read_text(encoding="utf-8")
         .replace("@VERSION@", version).replace("@ARCH@", arch)
         .replace("@DEPENDS@", depends).replace("@SIZE@", str(size_kib)), encoding="utf-8")
+    (doc / "copyright").chmod(0o644)
+    (debian / "control").chmod(0o644)
     for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
         folder.chmod(0o755)  # whatever the build user's umask, as dpkg expects
     deb = dist / f"backdesk_{version}_{arch}.deb"

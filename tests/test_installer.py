@@ -240,13 +240,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("installer")
 def test_the_built_program_starts_opens_a_workspace_and_prints_a_report(
         built: Built, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     program = [str(built.bundle / "backdesk")]
     internal = built.bundle / "_internal"
-    # Nothing for tests or type checking went in; the migrations went in as files.
-    for left_out in ("pytest", "hypothesis", "mypy", "PyInstaller", "tkinter"):
+    # Nothing for tests or type checking went in (pure-Python modules live in the PYZ
+    # archive, so its table is read); the migrations went in as files.
+    (toc,) = (built.dist.parent / "work").rglob("PYZ-00.toc")
+    frozen = set(re.findall(r"^\s*\[?\('([\w.]+)',", toc.read_text(), flags=re.MULTILINE))
+    assert {"requests", "app.services.workspace", "sqlalchemy"} <= frozen
+    for left_out in ("pytest", "_pytest", "hypothesis", "mypy", "PyInstaller", "tkinter"):
+        assert not any(m == left_out or m.startswith(left_out + ".") for m in frozen), left_out
         assert not (internal / left_out).exists(), left_out
+    # TLS comes from the system's OpenSSL, which its security updates reach.
+    assert not [p.name for p in internal.rglob("*") if p.name.startswith(("libssl.so",
+                                                                          "libcrypto.so"))]
     assert sorted(p.name for p in (internal / "app" / "migrations" / "versions").glob("*.py"))
     assert (internal / "app" / "migrations" / "env.py").is_file()
 
@@ -313,6 +322,7 @@ def test_the_built_program_starts_opens_a_workspace_and_prints_a_report(
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("installer")
 def test_the_bundle_carries_its_desktop_files(built: Built) -> None:
     share = built.bundle / "share"
     _check_share(share)
@@ -323,6 +333,7 @@ def test_the_bundle_carries_its_desktop_files(built: Built) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("installer")
 def test_the_deb_installs_the_bundle_on_path_with_its_desktop_files(built: Built) -> None:
     if shutil.which("dpkg-deb") is None:
         pytest.skip("no dpkg-deb: no .deb is built")
@@ -333,7 +344,7 @@ def test_the_deb_installs_the_bundle_on_path_with_its_desktop_files(built: Built
     assert fields["Package"] == "backdesk" and fields["Version"] == __version__
     depends = {d.split(" ")[0] for d in fields["Depends"].split(", ")}
     # Worked out from the binaries: libc, and the X11 libraries Qt's xcb plugin loads.
-    assert {"libc6", "libxcb1", "libxkbcommon-x11-0", "libfontconfig1"} <= depends
+    assert {"libc6", "libxcb1", "libxkbcommon-x11-0", "libfontconfig1", "libssl3"} <= depends
     assert int(fields["Installed-Size"]) > 100_000  # KiB
     contents = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True,
                               text=True, check=True).stdout
@@ -347,4 +358,8 @@ def test_the_deb_installs_the_bundle_on_path_with_its_desktop_files(built: Built
     for size in (16, 24, 32, 48, 64, 128, 256, 512):
         assert f"/usr/share/icons/hicolor/{size}x{size}/apps/{APP_ID}.png" in listed
     assert all(line.split()[1] == "root/root" for line in lines)
+    # Root runs what is installed: nothing in it writable by group or others.
+    writable = [line for line in lines if not line.startswith("l") and "w" in
+                line.split()[0][4:6] + line.split()[0][7:9]]
+    assert writable == []
     assert not any(path.startswith("/opt/backdesk/share") for path in listed)

@@ -5,8 +5,11 @@
 #   installer/macos/build.sh ~/Downloads/dejavu-fonts-ttf-2.37/ttf
 # Set BACKDESK_CODESIGN_IDENTITY="Developer ID Application: ..." to sign the app.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
 font_dir=${1:?usage: installer/macos/build.sh FONT_DIR}
+# Resolved before moving to the checkout, so a folder given relative to where the
+# command was typed is found.
+font_dir=$(cd "$font_dir" && pwd) || { echo "No such folder: $1" >&2; exit 1; }
+cd "$(dirname "$0")/../.."
 python=${PYTHON:-python3}
 # A fresh venv from the lock each time: no leftover package can reach the bundle.
 rm -rf .venv-build

@@ -7,6 +7,9 @@ param(
     [string]$Python = "py -3.11"
 )
 $ErrorActionPreference = "Stop"
+# Resolved before moving to the checkout, so a folder relative to where the command was
+# typed is found.
+$FontDir = (Resolve-Path -LiteralPath $FontDir -ErrorAction Stop).Path
 Set-Location (Join-Path $PSScriptRoot "..\..")
 
 function Invoke-Checked([string]$Command) {

@@ -41,7 +41,10 @@ class SandboxProcess:
         # our own interpreter running our own module; no shell, no outside input
         self.proc = subprocess.Popen(self.command(), stdout=subprocess.PIPE,  # noqa: S603
                                      stderr=subprocess.STDOUT, text=True,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                     # the workspace's password is not the sandbox's
+                                     env={**{k: v for k, v in os.environ.items()
+                                             if not k.startswith("BACKDESK_")},
+                                          "PYTHONUNBUFFERED": "1"},
                                      # no console window popping up behind the desktop
                                      creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
         assert self.proc.stdout is not None
