@@ -5,10 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 import sqlalchemy
 import sqlcipher3
@@ -27,7 +25,7 @@ from ui.dialogs.about import AboutDialog
 from ui.main_window import MainWindow
 from ui.worker import DbWorker
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
 
 
@@ -68,14 +66,6 @@ def test_library_versions_are_the_ones_running() -> None:
     assert text.splitlines()[0] == f"Backdesk {__version__}"
     assert f"SQLCipher: {versions['SQLCipher']}" in text
     assert installed_version("no-such-distribution-here") == NOT_FOUND
-
-
-@pytest.fixture
-def worker(qapp: QApplication) -> Iterator[DbWorker]:
-    w = DbWorker()
-    w.start()
-    yield w
-    w.stop()
 
 
 def test_about_dialog_shows_version_licence_and_libraries(qtbot) -> None:
