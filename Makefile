@@ -75,7 +75,7 @@ lint: $(INSTALLED)
 	$(BIN)/lint-imports
 
 test: system-deps-test $(INSTALLED) lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto --dist loadgroup
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto
 
 bench: $(INSTALLED)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/store.py

@@ -42,6 +42,11 @@ done
 if ! fc-list 2>/dev/null | grep -qi "DejaVu Sans"; then
   missing+=(fonts-dejavu-core fontconfig)
 fi
+# The tests (and a build's own checks) validate the desktop file and AppStream metainfo.
+if [ "$mode" = test ] || [ "$mode" = build ]; then
+  command -v desktop-file-validate >/dev/null || missing+=(desktop-file-utils)
+  command -v appstreamcli >/dev/null || missing+=(appstream)
+fi
 if [ "$mode" = build ] && command -v dpkg >/dev/null && ! command -v dpkg-shlibdeps >/dev/null; then
   missing+=(dpkg-dev)  # the .deb's dependencies are worked out by dpkg-shlibdeps
 fi
